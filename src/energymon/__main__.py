@@ -1,0 +1,5 @@
+"""`python -m energymon` runs the command-line interface."""
+
+from energymon.cli import main
+
+raise SystemExit(main())

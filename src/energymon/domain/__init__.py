@@ -1,0 +1,1 @@
+"""Pure domain logic: readings, energy integration, calibration, daily statistics. No I/O."""

@@ -1,0 +1,302 @@
+"""The typed settings tree, loaded once from TOML with ENERGYMON_* environment overrides."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from energymon.domain.calibration import choose_pga, max_shunt_volts
+from energymon.errors import ConfigError
+
+__all__ = [
+    "ApplianceSettings",
+    "SamplingSettings",
+    "ServerSettings",
+    "Settings",
+    "StorageSettings",
+    "TariffSettings",
+    "default_config_path",
+    "load_settings",
+    "settings_from_mapping",
+    "system_timezone",
+]
+
+ENV_PREFIX = "ENERGYMON_"
+DEFAULT_CONFIG_PATHS = (Path("config/energymon.toml"), Path("/etc/energymon/energymon.toml"))
+
+# INA219 address pins A0/A1 each select GND, VS+, SDA or SCL: 16 addresses, 0x40..0x4F.
+FIRST_ADDRESS, LAST_ADDRESS = 0x40, 0x4F
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSettings(_Section):
+    """Where the HTTP API listens and who may call it."""
+
+    host: str = "0.0.0.0"
+    port: int = Field(8000, ge=1, le=65535)
+    cors_origins: list[str] = ["*"]
+    api_key_file: Path | None = None
+    access_log: bool = True
+
+
+class SamplingSettings(_Section):
+    """How often sensors are read (oversample_hz) and readings stored (interval_seconds)."""
+
+    interval_seconds: float = Field(1.0, gt=0, le=3600)
+    # 20 Hz measures a load switching on a 2.5 s cycle within 1 %; see DESIGN.md "Oversampling".
+    oversample_hz: float = Field(20.0, gt=0, le=1000)
+    # A longer stretch without a good sample books no energy. Default: 5 × the sample period.
+    max_gap_seconds: float | None = Field(None, gt=0)
+
+    @property
+    def sample_period_seconds(self) -> float:
+        """Seconds between two reads of one sensor (never longer than the storage interval)."""
+        return min(1.0 / self.oversample_hz, self.interval_seconds)
+
+    @property
+    def effective_max_gap_seconds(self) -> float:
+        """The configured max_gap, or 5 × the sampling interval."""
+        if self.max_gap_seconds is not None:
+            return self.max_gap_seconds
+        return 5 * self.interval_seconds
+
+
+class StorageSettings(_Section):
+    """Where and how long readings are kept."""
+
+    data_dir: Path = Path("/var/lib/energymon")
+    retention_days: int = Field(7, ge=1, le=3660)
+    minute_retention_days: int = Field(90, ge=1, le=3660)
+    flush_interval_seconds: float = Field(10.0, gt=0, le=3600)
+    csv_interval_seconds: float = Field(60.0, gt=0, le=86400)
+    # Readings kept in memory while the disk refuses writes (R5); oldest dropped beyond this.
+    max_buffered_readings: int = Field(500_000, ge=1000)
+
+
+class TariffSettings(_Section):
+    """What a kWh costs, for the cost figures in daily stats and summaries."""
+
+    price_per_kwh: float = Field(0.0, ge=0)
+    currency: str = Field("EUR", min_length=1, max_length=8)
+
+
+class SimulationSettings(_Section):
+    """How a simulated appliance behaves; see energymon.drivers.profiles for the profiles."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    profile: str | None = None
+    seed: int | None = None
+
+
+class ApplianceSettings(_Section):
+    """One appliance and the sensor that measures it."""
+
+    id: int = Field(gt=0)
+    name: str = Field(min_length=1, max_length=64)
+    driver: str = "ina219"
+    bus: int = Field(1, ge=0, le=255)
+    address: int = 0x40
+    shunt_ohms: float = Field(0.1, gt=0)
+    max_expected_amps: float = Field(3.2, gt=0)
+    calibration_factor: float = Field(1.0, gt=0)
+    bus_voltage_range: Literal[16, 32] = 32
+    simulation: SimulationSettings | None = None
+
+    @field_validator("address")
+    @classmethod
+    def _address_in_ina219_range(cls, address: int) -> int:
+        if not FIRST_ADDRESS <= address <= LAST_ADDRESS:
+            raise ValueError(
+                f"must be between 0x{FIRST_ADDRESS:02X} and 0x{LAST_ADDRESS:02X}, "
+                f"got 0x{address:02X}"
+                if address >= 0
+                else f"must be between 0x{FIRST_ADDRESS:02X} and 0x{LAST_ADDRESS:02X}"
+            )
+        return address
+
+    @model_validator(mode="after")
+    def _shunt_range_fits(self) -> Self:
+        try:
+            choose_pga(max_shunt_volts(self.shunt_ohms, self.max_expected_amps))
+        except ValueError as exc:
+            raise ValueError(f"max_expected_amps × shunt_ohms: {exc}") from None
+        if self.simulation is not None and self.driver != "simulated":
+            raise ValueError("[simulation] applies only to driver = \"simulated\"")
+        return self
+
+
+def system_timezone() -> str:
+    """The IANA name of this machine's zone: $TZ, /etc/localtime's link, /etc/timezone, or UTC."""
+    candidates: list[str] = []
+    if tz_env := os.environ.get("TZ", "").lstrip(":"):
+        candidates.append(tz_env)
+    localtime = Path("/etc/localtime")
+    if localtime.is_symlink():
+        target = str(localtime.resolve())
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    try:
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    except OSError:
+        pass
+    for name in candidates:
+        if _is_zone(name):
+            return name
+    return "UTC"
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+class Settings(BaseSettings):
+    """The whole configuration. Environment variables override the file (ENERGYMON_A__B)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    timezone: str | None = None
+    api_key: SecretStr | None = None  # normally from ENERGYMON_API_KEY, not the file
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    server: ServerSettings = ServerSettings()
+    sampling: SamplingSettings = SamplingSettings()
+    storage: StorageSettings = StorageSettings()
+    tariff: TariffSettings = TariffSettings()
+    appliances: list[ApplianceSettings] = Field(min_length=1, max_length=64)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment wins over the file's values, which come in as init arguments."""
+        return (env_settings, init_settings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str | None) -> str | None:
+        if name is not None and not _is_zone(name):
+            raise ValueError(f"unknown IANA time zone {name!r} (e.g. \"Europe/Berlin\")")
+        return name
+
+    @model_validator(mode="after")
+    def _appliances_distinct(self) -> Self:
+        seen_ids: set[int] = set()
+        seen_addresses: dict[tuple[int, int], str] = {}
+        for appliance in self.appliances:
+            if appliance.id in seen_ids:
+                raise ValueError(f"appliances: id {appliance.id} is used twice")
+            seen_ids.add(appliance.id)
+            where = (appliance.bus, appliance.address)
+            if where in seen_addresses:
+                raise ValueError(
+                    f"appliances: {appliance.name!r} and {seen_addresses[where]!r} are both on "
+                    f"bus {appliance.bus} at address 0x{appliance.address:02X}"
+                )
+            seen_addresses[where] = appliance.name
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The zone whose local midnights bound the days of daily statistics."""
+        return ZoneInfo(self.timezone or system_timezone())
+
+
+def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """$ENERGYMON_CONFIG, else ./config/energymon.toml, else /etc/energymon/energymon.toml."""
+    env = os.environ if environ is None else environ
+    if configured := env.get(f"{ENV_PREFIX}CONFIG"):
+        return Path(configured)
+    for candidate in DEFAULT_CONFIG_PATHS:
+        if candidate.exists():
+            return candidate
+    return DEFAULT_CONFIG_PATHS[-1]
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read, validate and return the settings; ConfigError with one clear line otherwise."""
+    config_path = Path(path) if path is not None else default_config_path()
+    try:
+        with config_path.open("rb") as file:
+            data = tomllib.load(file)
+    except FileNotFoundError:
+        raise ConfigError(f"{config_path}: configuration file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{config_path}: cannot read: {exc.strerror or exc}") from None
+    settings = settings_from_mapping(data, source=str(config_path))
+    return _resolve_relative_paths(settings, base=config_path.parent)
+
+
+def _resolve_relative_paths(settings: Settings, *, base: Path) -> Settings:
+    """Relative paths in a config file mean: relative to the file, not to the working directory."""
+    storage, server = settings.storage, settings.server
+    if not storage.data_dir.is_absolute():
+        storage = storage.model_copy(update={"data_dir": (base / storage.data_dir).resolve()})
+    if server.api_key_file is not None and not server.api_key_file.is_absolute():
+        server = server.model_copy(update={"api_key_file": (base / server.api_key_file).resolve()})
+    return settings.model_copy(update={"storage": storage, "server": server})
+
+
+def settings_from_mapping(data: Mapping[str, Any], *, source: str = "<settings>") -> Settings:
+    """Validate a parsed TOML document (plus the environment) into Settings."""
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {describe_validation_error(exc, data)}") from None
+
+
+def describe_validation_error(exc: ValidationError, data: Mapping[str, Any]) -> str:
+    """One line naming each failing key, e.g. `appliances[1].address: must be ...`."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        location = _format_location(error["loc"], data)
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif error["type"] == "missing":
+            message = "required key is missing"
+        problems.append(f"{location}: {message}" if location else message)
+    return "; ".join(problems)
+
+
+def _format_location(location: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    # Name the appliance too, so "appliances[2]" is easy to find in the file.
+    if len(location) >= 2 and location[0] == "appliances" and isinstance(location[1], int):
+        appliances = data.get("appliances")
+        if isinstance(appliances, list) and location[1] < len(appliances):
+            entry = appliances[location[1]]
+            if isinstance(entry, Mapping) and "name" in entry:
+                text += f" ({entry['name']})"
+    return text

@@ -1,0 +1,109 @@
+"""The ReadingStore protocol: what the service needs from storage, and nothing more."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from energymon.domain.model import DailyStats, Gap, Reading
+from energymon.errors import EnergymonError
+
+__all__ = ["FlushResult", "ReadingStore", "StorageError", "StoreHealth"]
+
+
+class StorageError(EnergymonError):
+    """Storage failed (disk full, read-only, corrupt); readings stay buffered in memory."""
+
+
+@dataclass(frozen=True, slots=True)
+class FlushResult:
+    """What one flush committed."""
+
+    readings: int
+    gaps: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoreHealth:
+    """The store's state for /health: last good flush, the last error, what waits in memory."""
+
+    last_flush_ms: int | None
+    pending_readings: int
+    dropped_readings: int
+    last_error: str | None
+
+
+class ReadingStore(Protocol):
+    """Durable readings with rollups; queries see buffered readings before they are flushed.
+
+    `append` and `record_gap` are cheap and thread-safe; `flush` does the I/O in one
+    transaction. Every query merges what is still buffered, so answers never lag a flush.
+    """
+
+    def append(self, readings: Iterable[Reading]) -> None:
+        """Buffer readings for the next flush (thread-safe, no I/O)."""
+        ...
+
+    def record_gap(self, gap: Gap) -> None:
+        """Buffer a gap for the next flush."""
+        ...
+
+    def flush(self) -> FlushResult:
+        """Commit buffered readings, rollups, counters and gaps in one transaction.
+
+        Raises StorageError and keeps the buffer (up to its bound) when the write fails.
+        """
+        ...
+
+    def latest(self, appliance_id: int, limit: int) -> list[Reading]:
+        """The last `limit` readings of one appliance, oldest first."""
+        ...
+
+    def readings_between(
+        self, start_ms: int, end_ms: int, appliance_id: int | None, max_points: int
+    ) -> list[Reading]:
+        """Readings in [start_ms, end_ms), at most `max_points` per appliance (bucket means)."""
+        ...
+
+    def daily_stats(
+        self, first_day: dt.date, last_day: dt.date, appliance_id: int | None
+    ) -> list[DailyStats]:
+        """Stats per local day with readings, first_day..last_day inclusive, oldest first.
+
+        Without `appliance_id` all appliances' readings of a day are pooled (the seed's meaning).
+        """
+        ...
+
+    def lifetime_energy_wh(self) -> dict[int, float]:
+        """Energy each appliance has used since records began, including buffered readings."""
+        ...
+
+    def gaps_between(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[Gap]:
+        """Recorded gaps overlapping [start_ms, end_ms)."""
+        ...
+
+    def import_readings(self, readings: Sequence[Reading], gaps: Sequence[Gap]) -> int:
+        """Add historical readings idempotently (a reading already known is skipped).
+
+        Returns how many were new.
+        """
+        ...
+
+    def prune(self, now_ms: int) -> int:
+        """Delete rows past their retention, in small batches; returns rows deleted."""
+        ...
+
+    def backup(self, dest: Path) -> None:
+        """Write a consistent copy of the store to `dest` while it stays in use."""
+        ...
+
+    def health(self) -> StoreHealth:
+        """The store's state for /health."""
+        ...
+
+    def close(self) -> None:
+        """Flush what is buffered and release the store."""
+        ...
