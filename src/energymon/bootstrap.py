@@ -1,0 +1,182 @@
+"""The composition root: the one place that builds sensors, samplers, storage and the Monitor."""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from energymon.domain.energy import WindowAccumulator
+from energymon.drivers import registry
+from energymon.drivers.base import SensorError, SensorSpec, SMBusLike
+from energymon.errors import ConfigError
+from energymon.service.clock import Clock, SystemClock
+from energymon.service.monitor import Monitor
+from energymon.service.sampler import BusSampler, Channel
+from energymon.service.writer import ReadingLog, StorageWriter
+from energymon.settings import ApplianceSettings, Settings
+from energymon.storage.base import ReadingStore
+
+__all__ = ["BusFactory", "SensorGroup", "build", "build_sensors", "open_store", "prepare_data_dir"]
+
+BusFactory = Callable[[int], SMBusLike]
+DATABASE_NAME = "energymon.db"
+
+
+@dataclass(frozen=True, slots=True)
+class SensorGroup:
+    """The channels sharing one bus (a real /dev/i2c-N or one FakeBus of simulated chips)."""
+
+    name: str
+    bus: SMBusLike
+    channels: list[Channel]
+
+
+class _UnavailableBus:
+    """Stands in for a bus that could not be opened: every transfer fails with the reason."""
+
+    def __init__(self, error: SensorError) -> None:
+        self.error = error
+
+    def read_word_data(self, i2c_addr: int, register: int, force: bool | None = None) -> int:
+        raise self.error
+
+    def write_word_data(
+        self, i2c_addr: int, register: int, value: int, force: bool | None = None
+    ) -> None:
+        raise self.error
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _open_real_bus(number: int) -> SMBusLike:
+    from energymon.drivers.bus import open_bus
+
+    try:
+        return open_bus(number)
+    except SensorError as exc:
+        # The service still starts: those appliances report the reason as offline.
+        return _UnavailableBus(exc)
+
+
+def _spec(appliance: ApplianceSettings) -> SensorSpec:
+    simulation = appliance.simulation.model_dump(exclude_none=True) if appliance.simulation else {}
+    return SensorSpec(
+        name=appliance.name,
+        bus=appliance.bus,
+        address=appliance.address,
+        shunt_ohms=appliance.shunt_ohms,
+        max_expected_amps=appliance.max_expected_amps,
+        bus_voltage_range=appliance.bus_voltage_range,
+        simulation=simulation,
+    )
+
+
+def build_sensors(
+    settings: Settings, *, clock: Clock, bus_factory: BusFactory | None = None
+) -> list[SensorGroup]:
+    """One group of channels per bus; no I/O on the sensors yet."""
+    from energymon.drivers.fakebus import FakeBus
+
+    open_real = bus_factory or _open_real_bus
+    sampling = settings.sampling
+    groups: dict[tuple[bool, int], SensorGroup] = {}
+    for appliance in settings.appliances:
+        driver = registry.get(appliance.driver)
+        key = (driver.simulated, appliance.bus)
+        if key not in groups:
+            bus = FakeBus() if driver.simulated else open_real(appliance.bus)
+            name = f"{'sim' if driver.simulated else 'i2c'}-{appliance.bus}"
+            groups[key] = SensorGroup(name, bus, [])
+        group = groups[key]
+        try:
+            sensor = driver.create(_spec(appliance), group.bus, clock.time)
+        except ValueError as exc:
+            raise ConfigError(f"appliance {appliance.name!r}: {exc}") from exc
+        accumulator = WindowAccumulator(
+            appliance.id, sampling.interval_seconds, sampling.effective_max_gap_seconds
+        )
+        group.channels.append(
+            Channel(appliance.id, appliance.name, sensor, accumulator, appliance.calibration_factor)
+        )
+    return list(groups.values())
+
+
+def prepare_data_dir(settings: Settings) -> Path:
+    """Create the data directory (and logs/ in it); ConfigError naming it when impossible."""
+    data_dir = settings.storage.data_dir
+    try:
+        (data_dir / "logs").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        hint = " (run as a user that may write there, or set storage.data_dir)"
+        raise ConfigError(
+            f"storage.data_dir: cannot create {data_dir}: {reason}"
+            + (hint if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else "")
+        ) from exc
+    return data_dir
+
+
+def open_store(settings: Settings) -> ReadingStore:
+    """The SQLite store under storage.data_dir."""
+    from energymon.storage.sqlite import SqliteStore
+
+    data_dir = prepare_data_dir(settings)
+    storage = settings.storage
+    return SqliteStore(
+        data_dir / DATABASE_NAME,
+        zone=settings.zone,
+        retention_days=storage.retention_days,
+        minute_retention_days=storage.minute_retention_days,
+        max_buffered_readings=storage.max_buffered_readings,
+    )
+
+
+def _open_csv_log(settings: Settings) -> ReadingLog:
+    from energymon.storage.csvlog import CsvLog
+
+    storage = settings.storage
+    return CsvLog(
+        prepare_data_dir(settings) / "logs",
+        zone=settings.zone,
+        interval_seconds=storage.csv_interval_seconds,
+        retention_days=storage.retention_days,
+    )
+
+
+def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    store: ReadingStore | None = None,
+    bus_factory: BusFactory | None = None,
+    reading_log: ReadingLog | None = None,
+    csv_log: bool = True,
+) -> Monitor:
+    """Wire a Monitor from settings; tests override the clock, store, buses or CSV log."""
+    clock = clock or SystemClock()
+    groups = build_sensors(settings, clock=clock, bus_factory=bus_factory)
+    store = store if store is not None else open_store(settings)
+    if reading_log is None and csv_log:
+        reading_log = _open_csv_log(settings)
+    writer = StorageWriter(
+        store,
+        flush_interval_seconds=settings.storage.flush_interval_seconds,
+        clock=clock,
+        reading_log=reading_log,
+    )
+    period = settings.sampling.sample_period_seconds
+    samplers: Sequence[BusSampler] = [
+        BusSampler(group.name, group.channels, period_seconds=period, clock=clock)
+        for group in groups
+    ]
+    return Monitor(
+        settings,
+        samplers=samplers,
+        store=store,
+        writer=writer,
+        clock=clock,
+        buses=[group.bus for group in groups],
+    )

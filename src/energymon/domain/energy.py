@@ -1,0 +1,146 @@
+"""Energy from samples: trapezoidal integration and the per-interval window of stored readings.
+
+Pure: every time is passed in as wall-clock seconds since the epoch; nothing reads a clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from energymon.domain.model import Gap, Reading
+
+__all__ = ["Emitted", "Sample", "WindowAccumulator", "integrate", "segment_energy_wh"]
+
+SECONDS_PER_HOUR = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One good measurement at wall-clock time `t` (seconds), after calibration."""
+
+    t: float
+    watts: float
+    volts: float
+    amps: float
+
+
+def segment_energy_wh(a: Sample, b: Sample) -> float:
+    """Energy between two consecutive samples by the trapezoid rule, in watt-hours."""
+    return (a.watts + b.watts) / 2 * (b.t - a.t) / SECONDS_PER_HOUR
+
+
+def integrate(samples: Iterable[Sample], max_gap_seconds: float) -> tuple[float, list[float]]:
+    """Total energy (Wh) of time-ordered samples and the start times of the gaps skipped.
+
+    A step longer than `max_gap_seconds` books no energy: we do not know what happened then.
+    """
+    energy_wh = 0.0
+    gaps: list[float] = []
+    previous: Sample | None = None
+    for sample in samples:
+        if previous is not None:
+            if sample.t - previous.t > max_gap_seconds:
+                gaps.append(previous.t)
+            else:
+                energy_wh += segment_energy_wh(previous, sample)
+        previous = sample
+    return energy_wh, gaps
+
+
+@dataclass(slots=True)
+class Emitted:
+    """What one step of the accumulator produced: finished readings and detected gaps."""
+
+    readings: list[Reading] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Window:
+    index: int
+    samples: int = 0
+    sum_watts: float = 0.0
+    sum_volts: float = 0.0
+    sum_amps: float = 0.0
+    energy_wh: float = 0.0
+    covered_seconds: float = 0.0
+
+
+class WindowAccumulator:
+    """Turns one appliance's samples into one Reading per storage interval.
+
+    Windows are aligned to multiples of `interval_seconds` since the epoch, so readings of all
+    appliances share timestamps. The energy of the segment between two samples is booked to the
+    window of the later sample; a segment longer than `max_gap_seconds`, or one across a
+    `break_chain()` (the sensor went offline), books nothing and is reported as a Gap.
+    """
+
+    def __init__(self, appliance_id: int, interval_seconds: float, max_gap_seconds: float) -> None:
+        if interval_seconds <= 0 or max_gap_seconds <= 0:
+            raise ValueError("interval_seconds and max_gap_seconds must be positive")
+        self.appliance_id = appliance_id
+        self.interval_seconds = interval_seconds
+        self.max_gap_seconds = max_gap_seconds
+        self._previous: Sample | None = None
+        self._chain_broken = False
+        self._window: _Window | None = None
+
+    def _index(self, t: float) -> int:
+        return math.floor(t / self.interval_seconds)
+
+    def add(self, sample: Sample) -> Emitted:
+        """Account one sample; returns the windows it closed and any gap before it."""
+        emitted = self.close_before(sample.t)
+        window = self._window
+        if window is None or window.index != self._index(sample.t):
+            window = self._window = _Window(self._index(sample.t))
+        previous = self._previous
+        if previous is not None and sample.t > previous.t:
+            if self._chain_broken or sample.t - previous.t > self.max_gap_seconds:
+                emitted.gaps.append(
+                    Gap(self.appliance_id, _to_ms(previous.t), _to_ms(sample.t))
+                )
+            else:
+                window.energy_wh += segment_energy_wh(previous, sample)
+                window.covered_seconds += sample.t - previous.t
+        if previous is None or sample.t > previous.t:
+            window.samples += 1
+            window.sum_watts += sample.watts
+            window.sum_volts += sample.volts
+            window.sum_amps += sample.amps
+            self._previous = sample
+            self._chain_broken = False
+        return emitted
+
+    def break_chain(self) -> None:
+        """The sensor failed: the next good sample starts afresh, with a gap before it."""
+        self._chain_broken = True
+
+    def close_before(self, t: float) -> Emitted:
+        """Emit the open window if it ended at or before `t` (call on every tick)."""
+        emitted = Emitted()
+        window = self._window
+        if window is not None and window.index < self._index(t):
+            if window.samples:
+                emitted.readings.append(self._reading(window))
+            self._window = None
+        return emitted
+
+    def _reading(self, window: _Window) -> Reading:
+        n = window.samples
+        return Reading(
+            appliance_id=self.appliance_id,
+            timestamp_ms=_to_ms(window.index * self.interval_seconds),
+            watts=window.sum_watts / n,
+            volts=window.sum_volts / n,
+            amps=window.sum_amps / n,
+            energy_wh=window.energy_wh,
+            covered_seconds=window.covered_seconds,
+            samples=n,
+        )
+
+
+def _to_ms(t: float) -> int:
+    return round(t * 1000)

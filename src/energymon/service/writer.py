@@ -1,0 +1,126 @@
+"""The storage writer: a thread that flushes the store and the CSV log every few seconds.
+
+The sampler only appends to memory; all disk I/O happens here, off the sampling threads, so a
+slow SD card never delays a sample.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Protocol
+
+import structlog
+
+from energymon.domain.model import Reading
+from energymon.service.clock import Clock
+from energymon.storage.base import ReadingStore, StorageError
+
+__all__ = ["ReadingLog", "StorageWriter"]
+
+log = structlog.get_logger("energymon.writer")
+
+PRUNE_EVERY_SECONDS = 3600.0
+
+
+class ReadingLog(Protocol):
+    """A secondary record of readings (the seed's CSV log)."""
+
+    def add(self, reading: Reading) -> None:
+        """Account one reading; may write a line."""
+        ...
+
+    def close(self) -> None:
+        """Write what is pending and release files."""
+        ...
+
+
+class StorageWriter:
+    """Flushes `store` every `flush_interval_seconds` and feeds the CSV log, off the sampler."""
+
+    def __init__(
+        self,
+        store: ReadingStore,
+        *,
+        flush_interval_seconds: float,
+        clock: Clock,
+        reading_log: ReadingLog | None = None,
+    ) -> None:
+        self.store = store
+        self.flush_interval_seconds = flush_interval_seconds
+        self.clock = clock
+        self.reading_log = reading_log
+        self.last_error: str | None = None
+        self._log_queue: deque[Reading] = deque(maxlen=1_000_000)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # one flush at a time (thread, shutdown, SIGTERM)
+        self._last_prune = float("-inf")
+
+    def add(self, reading: Reading) -> None:
+        """Take one reading from a sampler thread (memory only)."""
+        self.store.append((reading,))
+        if self.reading_log is not None:
+            self._log_queue.append(reading)
+
+    def start(self) -> None:
+        """Start the flushing thread."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="storage-writer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread and flush everything that is buffered."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self.flush()
+        if self.reading_log is not None:
+            self.reading_log.close()
+
+    def _run(self) -> None:
+        while not self.clock.wait(self._stop, self.flush_interval_seconds):
+            self.flush()
+            self._maybe_prune()
+
+    def flush(self) -> bool:
+        """Write what is buffered; True when the store accepted it."""
+        with self._lock:
+            self._drain_log()
+            try:
+                result = self.store.flush()
+            except StorageError as exc:
+                if self.last_error != str(exc):
+                    log.error("storage write failed; readings kept in memory", error=str(exc))
+                self.last_error = str(exc)
+                return False
+            if self.last_error is not None:
+                log.info("storage writable again", written=result.readings)
+                self.last_error = None
+            return True
+
+    def _drain_log(self) -> None:
+        reading_log = self.reading_log
+        if reading_log is None:
+            return
+        try:
+            while self._log_queue:
+                reading_log.add(self._log_queue[0])
+                self._log_queue.popleft()
+        except OSError as exc:
+            log.error("CSV log write failed; will retry", error=str(exc))
+
+    def _maybe_prune(self) -> None:
+        now = self.clock.monotonic()
+        if now - self._last_prune < PRUNE_EVERY_SECONDS:
+            return
+        self._last_prune = now
+        with self._lock:
+            try:
+                deleted = self.store.prune(round(self.clock.time() * 1000))
+            except StorageError as exc:
+                log.error("pruning old readings failed", error=str(exc))
+                return
+        if deleted:
+            log.info("pruned readings past retention", rows=deleted)
