@@ -17,11 +17,12 @@ from energymon.service.sampler import BusSampler, Channel
 from energymon.service.writer import ReadingLog, StorageWriter
 from energymon.settings import ApplianceSettings, Settings
 from energymon.storage.base import ReadingStore
+from energymon.storage.sqlite import DB_FILENAME, SqliteStore
 
 __all__ = ["BusFactory", "SensorGroup", "build", "build_sensors", "open_store", "prepare_data_dir"]
 
 BusFactory = Callable[[int], SMBusLike]
-DATABASE_NAME = "energymon.db"
+DATABASE_NAME = DB_FILENAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +122,6 @@ def prepare_data_dir(settings: Settings) -> Path:
 
 def open_store(settings: Settings) -> ReadingStore:
     """The SQLite store under storage.data_dir."""
-    from energymon.storage.sqlite import SqliteStore
-
     data_dir = prepare_data_dir(settings)
     storage = settings.storage
     return SqliteStore(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from hypothesis import given
@@ -24,7 +25,7 @@ def _samples(steps: list[tuple[float, float]]) -> list[Sample]:
 def _oracle(samples: list[Sample], max_gap: float) -> float:
     """Brute force: integrate each segment on a fine grid of the linear interpolation."""
     total = 0.0
-    for a, b in zip(samples, samples[1:], strict=False):
+    for a, b in itertools.pairwise(samples):
         dt = b.t - a.t
         if dt > max_gap or dt <= 0:
             continue
@@ -53,7 +54,7 @@ def test_integrate_matches_brute_force_oracle_including_gaps(
     samples = _samples(steps)
     energy, gaps = integrate(samples, max_gap)
     assert math.isclose(energy, _oracle(samples, max_gap), rel_tol=1e-9, abs_tol=1e-9)
-    expected_gaps = [a.t for a, b in zip(samples, samples[1:], strict=False) if b.t - a.t > max_gap]
+    expected_gaps = [a.t for a, b in itertools.pairwise(samples) if b.t - a.t > max_gap]
     assert gaps == expected_gaps
 
 

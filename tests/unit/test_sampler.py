@@ -22,8 +22,12 @@ def _sampler(
     readings: list[Reading] = []
     gaps: list[Gap] = []
     sampler = BusSampler(
-        "test", channels, period_seconds=PERIOD, clock=clock,
-        on_reading=readings.append, on_gap=gaps.append,
+        "test",
+        channels,
+        period_seconds=PERIOD,
+        clock=clock,
+        on_reading=readings.append,
+        on_gap=gaps.append,
     )
     return sampler, readings, gaps
 

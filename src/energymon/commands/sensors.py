@@ -25,8 +25,13 @@ def _row(channel: Channel, address: int) -> dict[str, object]:
         m = channel.sensor.read()
     except SensorError as exc:
         channel.state.configured = False
-        return {"applianceId": channel.appliance_id, "appliance": channel.name,
-                "address": f"0x{address:02X}", "status": "offline", "error": str(exc)}
+        return {
+            "applianceId": channel.appliance_id,
+            "appliance": channel.name,
+            "address": f"0x{address:02X}",
+            "status": "offline",
+            "error": str(exc),
+        }
     return {
         "applianceId": channel.appliance_id,
         "appliance": channel.name,
@@ -43,11 +48,15 @@ def _print_table(rows: list[dict[str, object]]) -> None:
     print(header)
     for row in rows:
         if row["status"] == "offline":
-            print(f"{row['appliance']!s:<20} {row['address']!s:>7} {'-':>8} {'-':>8} {'-':>9}"
-                  f"  offline: {row['error']}")
+            print(
+                f"{row['appliance']!s:<20} {row['address']!s:>7} {'-':>8} {'-':>8} {'-':>9}"
+                f"  offline: {row['error']}"
+            )
         else:
-            print(f"{row['appliance']!s:<20} {row['address']!s:>7} {row['volts']:>8.3f}"
-                  f" {row['amps']:>8.4f} {row['watts']:>9.3f}  {row['status']}")
+            print(
+                f"{row['appliance']!s:<20} {row['address']!s:>7} {row['volts']:>8.3f}"
+                f" {row['amps']:>8.4f} {row['watts']:>9.3f}  {row['status']}"
+            )
 
 
 def _addresses(settings: Settings) -> dict[int, int]:
@@ -96,8 +105,10 @@ def scan(args: argparse.Namespace) -> int:
     finally:
         bus.close()
     if not results:
-        print(f"no device answers at 0x40-0x4F on bus {args.bus} "
-              "(check wiring and power; `sudo i2cdetect -y 1` should show 40)")
+        print(
+            f"no device answers at 0x40-0x4F on bus {args.bus} "
+            "(check wiring and power; `sudo i2cdetect -y 1` should show 40)"
+        )
         return 1
     for result in results:
         print(result.describe())

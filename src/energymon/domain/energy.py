@@ -99,9 +99,7 @@ class WindowAccumulator:
         previous = self._previous
         if previous is not None and sample.t > previous.t:
             if self._chain_broken or sample.t - previous.t > self.max_gap_seconds:
-                emitted.gaps.append(
-                    Gap(self.appliance_id, _to_ms(previous.t), _to_ms(sample.t))
-                )
+                emitted.gaps.append(Gap(self.appliance_id, _to_ms(previous.t), _to_ms(sample.t)))
             else:
                 window.energy_wh += segment_energy_wh(previous, sample)
                 window.covered_seconds += sample.t - previous.t

@@ -204,7 +204,9 @@ class Monitor:
         start_ms, _ = local_day_bounds(first_day, self.zone)
         _, end_ms = local_day_bounds(last_day, self.zone)
         data = self.store.readings_between(start_ms, end_ms, appliance_id, MAX_POINTS)
-        return Historical(data=data, daily_stats=self.daily_stats(first_day, last_day, appliance_id))
+        return Historical(
+            data=data, daily_stats=self.daily_stats(first_day, last_day, appliance_id)
+        )
 
     def summary(self, period: Period, appliance_id: int | None = None) -> Summary:
         """Energy and cost so far in the current local day, ISO week or calendar month."""

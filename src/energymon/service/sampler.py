@@ -109,9 +109,7 @@ class BusSampler:
                     conversion_ms=round(conversion * 1000, 2),
                 )
 
-    def connect(
-        self, on_reading: Callable[[Reading], None], on_gap: Callable[[Gap], None]
-    ) -> None:
+    def connect(self, on_reading: Callable[[Reading], None], on_gap: Callable[[Gap], None]) -> None:
         """Send finished readings and gaps to these callbacks (called on the sampler thread)."""
         self._on_reading = on_reading
         self._on_gap = on_gap

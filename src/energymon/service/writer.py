@@ -30,6 +30,10 @@ class ReadingLog(Protocol):
         """Account one reading; may write a line."""
         ...
 
+    def tick(self, now_ms: int) -> None:
+        """Write rows of intervals that ended and rotate at midnight, even without readings."""
+        ...
+
     def close(self) -> None:
         """Write what is pending and release files."""
         ...
@@ -108,6 +112,7 @@ class StorageWriter:
             while self._log_queue:
                 reading_log.add(self._log_queue[0])
                 self._log_queue.popleft()
+            reading_log.tick(round(self.clock.time() * 1000))
         except OSError as exc:
             log.error("CSV log write failed; will retry", error=str(exc))
 

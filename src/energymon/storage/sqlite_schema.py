@@ -1,0 +1,138 @@
+"""The SQLite file: connection settings, the schema and its migrations (PRAGMA user_version).
+
+Durability. WAL with synchronous=FULL: each commit (one per flush, every 10 s by default) is
+fsynced to the WAL, so a power cut loses at most the flush window that was still in memory, as
+DESIGN.md promises. NORMAL would skip that fsync and could lose everything since the last
+checkpoint (minutes) on a power cut; one fsync per 10 s is cheap even on an SD card. Either way
+the database is never corrupt: recovery replays the WAL up to its last whole, checksummed commit.
+
+Size. Rows are small (integer keys, REAL values) in WITHOUT ROWID tables clustered on their key,
+and pages are 1 KiB: a flush rewrites the last leaf of each table it touches, so a small page
+is what keeps the bytes written per reading low.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from energymon.storage.base import StorageError
+
+__all__ = [
+    "BUSY_TIMEOUT_SECONDS",
+    "MIGRATIONS",
+    "PAGE_SIZE",
+    "ROLLUP_TABLES",
+    "connect",
+    "migrate",
+    "open_database",
+]
+
+PAGE_SIZE = 1024
+BUSY_TIMEOUT_SECONDS = 10.0
+# After a checkpoint a WAL that grew beyond this (a bulk load) is truncated back to it.
+JOURNAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
+
+ROLLUP_TABLES = ("rollup_minute", "rollup_hour", "rollup_day")
+
+_ROLLUP_COLUMNS = """(
+    bucket_ms INTEGER NOT NULL,
+    appliance_id INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    sum_watts REAL NOT NULL,
+    min_watts REAL NOT NULL,
+    max_watts REAL NOT NULL,
+    energy_wh REAL NOT NULL,
+    covered_s REAL NOT NULL,
+    sum_volts REAL NOT NULL,
+    sum_amps REAL NOT NULL,
+    energy_in_wh REAL NOT NULL,
+    PRIMARY KEY (bucket_ms, appliance_id)
+) WITHOUT ROWID"""
+
+# Rollups are keyed by bucket first: one flush touches one leaf per tier, whatever the number
+# of appliances, and daily stats pool the appliances of a day anyway. Raw readings are keyed by
+# appliance first, so `latest` and ranges of one appliance are a single index walk.
+_SCHEMA_V1 = (
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID",
+    """CREATE TABLE readings (
+        appliance_id INTEGER NOT NULL,
+        ts_ms INTEGER NOT NULL,
+        watts REAL NOT NULL,
+        volts REAL NOT NULL,
+        amps REAL NOT NULL,
+        energy_wh REAL NOT NULL,
+        covered_s REAL NOT NULL,
+        samples INTEGER NOT NULL,
+        PRIMARY KEY (appliance_id, ts_ms)
+    ) WITHOUT ROWID""",
+    *(f"CREATE TABLE {table} {_ROLLUP_COLUMNS}" for table in ROLLUP_TABLES),
+    # Lifetime counters are the day rollups' energy_in_wh summed: days are kept forever, so
+    # the counters never go back, and no counter row is rewritten by every flush.
+    "CREATE TABLE appliances (appliance_id INTEGER PRIMARY KEY)",
+    """CREATE TABLE gaps (
+        appliance_id INTEGER NOT NULL,
+        start_ms INTEGER NOT NULL,
+        end_ms INTEGER NOT NULL,
+        PRIMARY KEY (appliance_id, start_ms)
+    ) WITHOUT ROWID""",
+)
+
+
+def _create_v1(conn: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_V1:
+        conn.execute(statement)
+
+
+Migration = Callable[[sqlite3.Connection], None]
+# MIGRATIONS[n] takes a database from user_version n to n + 1. Append, never edit.
+MIGRATIONS: tuple[Migration, ...] = (_create_v1,)
+
+
+def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    """A connection in autocommit mode (we BEGIN ourselves), usable from any thread we lock."""
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+    )
+    conn.execute("PRAGMA synchronous = FULL")
+    if read_only:
+        conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> None:
+    """Bring the schema to the latest version, one transaction per step."""
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(migrations):
+        raise StorageError(
+            f"database schema version {version} is newer than this energymon knows "
+            f"({len(migrations)}); upgrade energymon"
+        )
+    for target, step in enumerate(migrations[version:], start=version + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            step(conn)
+            conn.execute(f"PRAGMA user_version = {target:d}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def open_database(path: Path) -> sqlite3.Connection:
+    """The writer's connection: WAL on, checkpoints ours to run, schema up to date."""
+    conn = connect(path)
+    try:
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE:d}")  # only a new database takes it
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise StorageError(f"{path}: cannot switch the database to WAL mode (got {mode})")
+        # Checkpoints run after a flush, outside the lock queries wait on, not inside a commit.
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT_BYTES:d}")
+        migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn

@@ -1,0 +1,251 @@
+"""SQL over the schema of sqlite_schema: what a connection reads and writes, no locking."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from operator import attrgetter
+from zoneinfo import ZoneInfo
+
+from energymon.domain.buckets import HOUR_MS, LocalDays, Tier
+from energymon.domain.model import Gap, Reading
+from energymon.domain.resample import Grouping
+from energymon.domain.stats import BucketKey, Rollups, Totals, tier_rollups
+from energymon.storage.tiers import NOTHING_PRUNED_MS, Horizon
+
+__all__ = ["SqliteTables"]
+
+_TABLE = {Tier.MINUTE: "rollup_minute", Tier.HOUR: "rollup_hour", Tier.DAY: "rollup_day"}
+_READING_FIELDS = attrgetter(
+    "appliance_id", "timestamp_ms", "watts", "volts", "amps", "energy_wh", "covered_seconds",
+    "samples",
+)  # fmt: skip
+_SELECT_READINGS = """SELECT appliance_id, ts_ms, watts, volts, amps, energy_wh, covered_s,
+    samples FROM readings"""
+_INSERT_READING = """INSERT INTO readings (appliance_id, ts_ms, watts, volts, amps, energy_wh,
+    covered_s, samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
+_SELECT_ROLLUPS = """SELECT bucket_ms, appliance_id, count, sum_watts, min_watts, max_watts,
+    energy_wh, covered_s, sum_volts, sum_amps, energy_in_wh FROM {table}"""
+_UPSERT_ROLLUP = """INSERT INTO {table} (bucket_ms, appliance_id, count, sum_watts, min_watts,
+    max_watts, energy_wh, covered_s, sum_volts, sum_amps, energy_in_wh)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (bucket_ms, appliance_id) DO UPDATE SET
+    count = count + excluded.count,
+    sum_watts = sum_watts + excluded.sum_watts,
+    min_watts = min(min_watts, excluded.min_watts),
+    max_watts = max(max_watts, excluded.max_watts),
+    energy_wh = energy_wh + excluded.energy_wh,
+    covered_s = covered_s + excluded.covered_s,
+    sum_volts = sum_volts + excluded.sum_volts,
+    sum_amps = sum_amps + excluded.sum_amps,
+    energy_in_wh = energy_in_wh + excluded.energy_in_wh"""
+
+
+def _per_tier(template: str) -> dict[Tier, str]:
+    # Only our constant table names are ever put into SQL text; values go in as parameters.
+    return {tier: template.format(table=table) for tier, table in _TABLE.items()}
+
+
+_SELECT_TIER = _per_tier(_SELECT_ROLLUPS)
+# Buckets merged k at a time by the database: (bucket / width - first) / k is the group, as in
+# Grouping.group_of (never negative here, so SQL's truncating division agrees with floor).
+_GROUP_TIER = _per_tier(
+    """SELECT appliance_id, (bucket_ms / :width - :first) / :k AS grp, sum(count),
+    sum(sum_watts), min(min_watts), max(max_watts), sum(energy_wh), sum(covered_s),
+    sum(sum_volts), sum(sum_amps), sum(energy_in_wh) FROM {table}
+    WHERE bucket_ms >= :start AND bucket_ms < :end AND (:owner IS NULL OR appliance_id = :owner)
+    GROUP BY appliance_id, grp"""
+)
+_UPSERT_TIER = _per_tier(_UPSERT_ROLLUP)
+
+
+def _totals_row(key: BucketKey, t: Totals) -> tuple[float, ...]:
+    appliance_id, bucket_ms = key
+    return (
+        bucket_ms, appliance_id, t.count, t.sum_watts, t.min_watts, t.max_watts, t.energy_wh,
+        t.covered_seconds, t.sum_volts, t.sum_amps, t.energy_in_wh,
+    )  # fmt: skip
+
+
+class SqliteTables:
+    """One connection's view of the tables; implements tiers.StoredTiers."""
+
+    def __init__(self, conn: sqlite3.Connection, zone: ZoneInfo) -> None:
+        self.conn = conn
+        self.zone = zone
+
+    def appliance_ids(self) -> set[int]:
+        """Every appliance with stored readings."""
+        return {row[0] for row in self.conn.execute("SELECT appliance_id FROM appliances")}
+
+    def raw_count(self, appliance_id: int, start_ms: int, end_ms: int, limit: int) -> int:
+        """Raw readings of one appliance in [start_ms, end_ms), counting no further than `limit`."""
+        sql = """SELECT count(*) FROM (SELECT 1 FROM readings
+                 WHERE appliance_id = ? AND ts_ms >= ? AND ts_ms < ? LIMIT ?)"""
+        count: int = self.conn.execute(sql, (appliance_id, start_ms, end_ms, limit)).fetchone()[0]
+        return count
+
+    def raw_between(self, appliance_id: int | None, start_ms: int, end_ms: int) -> list[Reading]:
+        """Raw readings in [start_ms, end_ms), in time order."""
+        owners = [appliance_id] if appliance_id is not None else sorted(self.appliance_ids())
+        sql = _SELECT_READINGS + " WHERE appliance_id = ? AND ts_ms >= ? AND ts_ms < ?"
+        found = [
+            Reading(*row)
+            for owner in owners
+            for row in self.conn.execute(sql, (owner, start_ms, end_ms))
+        ]
+        found.sort(key=lambda r: (r.timestamp_ms, r.appliance_id))
+        return found
+
+    def raw_timestamps(self, appliance_id: int, first_ms: int, last_ms: int) -> set[int]:
+        """Timestamps of one appliance's raw readings in [first_ms, last_ms]."""
+        sql = "SELECT ts_ms FROM readings WHERE appliance_id = ? AND ts_ms BETWEEN ? AND ?"
+        return {row[0] for row in self.conn.execute(sql, (appliance_id, first_ms, last_ms))}
+
+    def latest(self, appliance_id: int, limit: int) -> list[Reading]:
+        """The last `limit` raw readings of one appliance, newest first."""
+        sql = _SELECT_READINGS + " WHERE appliance_id = ? ORDER BY ts_ms DESC LIMIT ?"
+        return [Reading(*row) for row in self.conn.execute(sql, (appliance_id, limit))]
+
+    def rollups_between(
+        self, tier: Tier, appliance_id: int | None, start_ms: int, end_ms: int
+    ) -> Rollups:
+        """`tier` rollups whose bucket starts in [start_ms, end_ms)."""
+        sql = _SELECT_TIER[tier] + " WHERE bucket_ms >= ? AND bucket_ms < ?"
+        params: tuple[int, ...] = (start_ms, end_ms)
+        if appliance_id is not None:
+            sql += " AND appliance_id = ?"
+            params += (appliance_id,)
+        return {(row[1], row[0]): Totals(*row[2:]) for row in self.conn.execute(sql, params)}
+
+    def grouped_rollups(self, grouping: Grouping, appliance_id: int | None) -> Rollups:
+        """Rollups merged per group of `grouping`, by the database for minutes and hours."""
+        tier, start_ms, end_ms = grouping.tier, grouping.start_ms, grouping.end_ms
+        if tier is Tier.DAY:  # days differ in length: grouped by their local dates, in Python
+            return grouping.group(self.rollups_between(tier, appliance_id, start_ms, end_ms))
+        params = {
+            "width": tier.nominal_ms,
+            "first": grouping.first_index,
+            "k": grouping.per_group,
+            "start": start_ms,
+            "end": end_ms,
+            "owner": appliance_id,
+        }
+        rows = self.conn.execute(_GROUP_TIER[tier], params)
+        return {(row[0], row[1]): Totals(*row[2:]) for row in rows}
+
+    def lifetime(self) -> dict[int, float]:
+        """Stored lifetime energy per appliance: the positive energy of all its days."""
+        sql = "SELECT appliance_id, sum(energy_in_wh) FROM rollup_day GROUP BY appliance_id"
+        return dict(self.conn.execute(sql).fetchall())
+
+    def gaps_between(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[Gap]:
+        """Stored gaps overlapping [start_ms, end_ms)."""
+        sql = "SELECT appliance_id, start_ms, end_ms FROM gaps WHERE start_ms < ? AND end_ms > ?"
+        params: tuple[int, ...] = (end_ms, start_ms)
+        if appliance_id is not None:
+            sql += " AND appliance_id = ?"
+            params += (appliance_id,)
+        return [Gap(*row) for row in self.conn.execute(sql, params)]
+
+    def horizon(self) -> Horizon:
+        """From when raw readings and minute rollups are complete (set by pruning)."""
+        meta = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+        return Horizon(
+            int(meta.get("raw_from_ms", NOTHING_PRUNED_MS)),
+            int(meta.get("minute_from_ms", NOTHING_PRUNED_MS)),
+        )
+
+    def meta(self, key: str) -> str | None:
+        """A value from the meta table."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def write(
+        self, readings: Sequence[Reading], *, raw: bool, minutes_from_ms: int = NOTHING_PRUNED_MS
+    ) -> None:
+        """Store new readings: raw rows (if `raw`), and add them into the rollups.
+
+        The caller holds the write transaction, and has checked the keys are new.
+        """
+        if not readings:
+            return
+        if raw:
+            self.conn.executemany(_INSERT_READING, map(_READING_FIELDS, readings))
+        for tier, rollups in tier_rollups(readings, self.zone).items():
+            rows = (
+                _totals_row(key, totals)
+                for key, totals in rollups.items()
+                if tier is not Tier.MINUTE or key[1] >= minutes_from_ms
+            )
+            self.conn.executemany(_UPSERT_TIER[tier], rows)
+        # Writes nothing once the appliance is known, so it costs a flush no page.
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO appliances (appliance_id) VALUES (?)",
+            ((appliance_id,) for appliance_id in {r.appliance_id for r in readings}),
+        )
+
+    def add_gaps(self, gaps: Iterable[Gap]) -> None:
+        """Store gaps; a gap known already is widened, never doubled."""
+        self.conn.executemany(
+            """INSERT INTO gaps (appliance_id, start_ms, end_ms) VALUES (?, ?, ?)
+               ON CONFLICT (appliance_id, start_ms) DO UPDATE SET
+               end_ms = max(end_ms, excluded.end_ms)""",
+            ((g.appliance_id, g.start_ms, g.end_ms) for g in gaps),
+        )
+
+    def set_meta(self, key: str, value: str | int) -> None:
+        """Set a value in the meta table."""
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def set_horizon(self, horizon: Horizon) -> None:
+        """Record how far pruning has gone."""
+        self.set_meta("raw_from_ms", horizon.raw_from_ms)
+        self.set_meta("minute_from_ms", horizon.minute_from_ms)
+
+    def prune_raw(self, appliance_id: int, before_ms: int, limit: int) -> int:
+        """Delete up to `limit` of one appliance's raw readings older than `before_ms`."""
+        cursor = self.conn.execute(
+            """DELETE FROM readings WHERE appliance_id = ? AND ts_ms IN (
+                   SELECT ts_ms FROM readings WHERE appliance_id = ? AND ts_ms < ?
+                   ORDER BY ts_ms LIMIT ?)""",
+            (appliance_id, appliance_id, before_ms, limit),
+        )
+        return cursor.rowcount
+
+    def prune_minutes(self, before_ms: int, limit: int) -> int:
+        """Delete up to `limit` minute rollups older than `before_ms`."""
+        cursor = self.conn.execute(
+            """DELETE FROM rollup_minute WHERE (bucket_ms, appliance_id) IN (
+                   SELECT bucket_ms, appliance_id FROM rollup_minute WHERE bucket_ms < ?
+                   ORDER BY bucket_ms LIMIT ?)""",
+            (before_ms, limit),
+        )
+        return cursor.rowcount
+
+    def rebuild_days(self, minute_from_ms: int) -> None:
+        """Recompute the day rollups for `self.zone` (the configured zone changed).
+
+        Minutes are used where they are kept, hours before that: exact for every zone at the
+        minutes, and for zones a whole number of hours apart at the hours.
+        """
+        boundary_ms = -(-minute_from_ms // HOUR_MS) * HOUR_MS
+        days = LocalDays(self.zone)
+        rebuilt: Rollups = {}
+        sources = (
+            _SELECT_TIER[Tier.HOUR] + " WHERE bucket_ms < ?",
+            _SELECT_TIER[Tier.MINUTE] + " WHERE bucket_ms >= ?",
+        )
+        for sql in sources:
+            for row in self.conn.execute(sql, (boundary_ms,)):
+                key = (row[1], days.start_of(row[0]))
+                rebuilt.setdefault(key, Totals()).merge(Totals(*row[2:]))
+        self.conn.execute("DELETE FROM rollup_day")
+        self.conn.executemany(
+            _UPSERT_TIER[Tier.DAY],
+            (_totals_row(key, totals) for key, totals in rebuilt.items()),
+        )
