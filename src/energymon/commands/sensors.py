@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import threading
+import time
 from collections.abc import Iterable
 
 from energymon.bootstrap import SensorGroup, build_sensors
@@ -22,6 +23,8 @@ def _row(channel: Channel, address: int) -> dict[str, object]:
         if not channel.state.configured:
             channel.sensor.configure()
             channel.state.configured = True
+            # Writing the configuration restarts the ADC: let one conversion finish first.
+            time.sleep(1.5 * getattr(channel.sensor, "conversion_time_seconds", 0.0))
         m = channel.sensor.read()
     except SensorError as exc:
         channel.state.configured = False

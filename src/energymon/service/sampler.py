@@ -168,13 +168,18 @@ class BusSampler:
                 self._emit(channel.accumulator.close_before(self.clock.time()))
                 continue
             try:
-                if not state.configured:
+                just_configured = not state.configured
+                if just_configured:
                     channel.sensor.configure()
                     state.configured = True
                 measurement = channel.sensor.read()
             except SensorError as exc:
                 self._fail(channel, exc)
                 self._emit(channel.accumulator.close_before(self.clock.time()))
+                continue
+            if just_configured and not measurement.conversion_ready:
+                # Configuring restarts the ADC: until its first conversion the registers may
+                # hold nothing (a freshly powered chip). The next tick has a real value.
                 continue
             now = self.clock.time()
             if measurement.overflow:
