@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -9,8 +10,15 @@ from pathlib import Path
 from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
-from pydantic import field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from energymon.domain.calibration import choose_pga, max_shunt_volts
@@ -133,7 +141,7 @@ class ApplianceSettings(_Section):
         except ValueError as exc:
             raise ValueError(f"max_expected_amps × shunt_ohms: {exc}") from None
         if self.simulation is not None and self.driver != "simulated":
-            raise ValueError("[simulation] applies only to driver = \"simulated\"")
+            raise ValueError('[simulation] applies only to driver = "simulated"')
         return self
 
 
@@ -147,10 +155,8 @@ def system_timezone() -> str:
         target = str(localtime.resolve())
         if "zoneinfo/" in target:
             candidates.append(target.split("zoneinfo/", 1)[1])
-    try:
+    with contextlib.suppress(OSError):
         candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
-    except OSError:
-        pass
     for name in candidates:
         if _is_zone(name):
             return name
@@ -200,7 +206,7 @@ class Settings(BaseSettings):
     @classmethod
     def _known_zone(cls, name: str | None) -> str | None:
         if name is not None and not _is_zone(name):
-            raise ValueError(f"unknown IANA time zone {name!r} (e.g. \"Europe/Berlin\")")
+            raise ValueError(f'unknown IANA time zone {name!r} (e.g. "Europe/Berlin")')
         return name
 
     @model_validator(mode="after")

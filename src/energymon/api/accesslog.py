@@ -1,0 +1,154 @@
+"""The API access log in the seed's format, written by a pure ASGI middleware.
+
+    2024-12-04 10:00:01 - INFO - GET /energy?applianceId=1 - 200 1.2ms
+
+The seed's line is kept as it was (local time, level, method and target) and the status and
+duration are appended. Lines go through a queue to a writer thread, so a slow SD card never holds
+up a response; the file rotates at local midnight and keeps `retention_days` old files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import re
+import time
+from collections.abc import Iterator
+from logging.handlers import QueueHandler, QueueListener, TimedRotatingFileHandler
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["ACCESS_LOG_NAME", "AccessLog", "AccessLogMiddleware", "request_target"]
+
+ACCESS_LOG_NAME = "api_access.log"
+LINE_FORMAT = "%(asctime)s - %(levelname)s - %(message)s"
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+CHUNK_BYTES = 64 * 1024
+# TimedRotatingFileHandler names old files api_access.log.YYYY-MM-DD.
+_ROTATED_SUFFIX = re.compile(r"^\d{4}-\d{2}-\d{2}(_\d{2}-\d{2}-\d{2})?$")
+# A key sent as a query parameter must not end up on disk; headers are never logged at all.
+_SECRET_QUERY = re.compile(r"(^|&)((?:api[_-]?key|token)=)[^&]*", re.IGNORECASE)
+_MASK = r"\1\2***"
+
+
+class _ZoneFormatter(logging.Formatter):
+    """The seed's line format with times in the configured zone, not the process's."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        super().__init__(LINE_FORMAT, TIME_FORMAT)
+        self._zone = zone
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging.Formatter's name
+        """The record's time as local wall time of the configured zone."""
+        moment = dt.datetime.fromtimestamp(record.created, self._zone)
+        return moment.strftime(datefmt or TIME_FORMAT)
+
+
+class AccessLog:
+    """`data_dir/logs/api_access.log` and its rotated predecessors."""
+
+    def __init__(self, log_dir: Path, *, retention_days: int, zone: ZoneInfo) -> None:
+        self.log_dir = log_dir
+        self.path = log_dir / ACCESS_LOG_NAME
+        self.retention_days = retention_days
+        self.zone = zone
+        self._queue: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+        # A logger outside logging's tree: global logging configuration never touches it.
+        self._logger = logging.Logger("energymon.access", logging.INFO)
+        self._listener: QueueListener | None = None
+        self._file_handler: logging.Handler | None = None
+
+    def open(self) -> None:
+        """Create the directory and start the writer thread."""
+        if self._listener is not None:
+            return
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        handler = TimedRotatingFileHandler(
+            self.path, when="midnight", backupCount=self.retention_days, encoding="utf-8"
+        )
+        handler.setFormatter(_ZoneFormatter(self.zone))
+        self._file_handler = handler
+        self._listener = QueueListener(self._queue, handler)
+        self._logger.addHandler(QueueHandler(self._queue))
+        self._listener.start()
+
+    def close(self) -> None:
+        """Write what is queued and close the file."""
+        if self._listener is None:
+            return
+        for handler in list(self._logger.handlers):
+            self._logger.removeHandler(handler)
+        self._listener.stop()
+        self._listener = None
+        if self._file_handler is not None:
+            self._file_handler.close()
+            self._file_handler = None
+
+    def record(self, method: str, target: str, status: int, duration_ms: float) -> None:
+        """Log one finished request (dropped while the log is not open)."""
+        if self._listener is not None:
+            self._logger.info("%s %s - %d %.1fms", method, target, status, duration_ms)
+
+    def files(self) -> list[Path]:
+        """The log files, oldest first: rotated days, then today's."""
+        if not self.log_dir.is_dir():
+            return []
+        prefix = ACCESS_LOG_NAME + "."
+        rotated = [
+            p
+            for p in self.log_dir.iterdir()
+            if p.name.startswith(prefix) and _ROTATED_SUFFIX.match(p.name[len(prefix) :])
+        ]
+        current = [self.path] if self.path.is_file() else []
+        return sorted(rotated) + current
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        """The content of every file, oldest first, in chunks (blocking: run off the loop)."""
+        for path in self.files():
+            try:
+                with path.open("rb") as file:
+                    while chunk := file.read(CHUNK_BYTES):
+                        yield chunk
+            except FileNotFoundError:
+                continue  # rotated away or pruned while we were reading
+
+
+def request_target(scope: Scope) -> str:
+    """Path and query as the client sent them (still percent-encoded), secrets masked."""
+    raw_path = scope.get("raw_path")
+    path = raw_path.decode("ascii", "backslashreplace") if raw_path else scope["path"]
+    query = scope.get("query_string", b"").decode("ascii", "backslashreplace")
+    if not query:
+        return str(path)
+    return f"{path}?{_SECRET_QUERY.sub(_MASK, query)}"
+
+
+class AccessLogMiddleware:
+    """Records method, target, status and duration of every HTTP request."""
+
+    def __init__(self, app: ASGIApp, access_log: AccessLog) -> None:
+        self.app = app
+        self.access_log = access_log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on and log it when the response is done."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # unless the app starts a response: an exception escaped
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            self.access_log.record(scope["method"], request_target(scope), status, elapsed_ms)

@@ -1,0 +1,123 @@
+"""create_app: the FastAPI application for one Monitor, its routers, middleware and errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from energymon import __version__
+from energymon.api.accesslog import AccessLog, AccessLogMiddleware
+from energymon.api.deps import AppContext
+from energymon.api.errors import install_error_handlers
+from energymon.api.metrics import build_registry
+from energymon.api.routes import appliances, energy, logs, ops
+from energymon.api.security import API_KEY_HEADER, ApiKeyGuard, load_api_key
+from energymon.api.sse import KEEPALIVE_SECONDS, ReadingStreams
+from energymon.service.monitor import Monitor
+from energymon.settings import Settings
+from energymon.storage.csvlog import logs_dir
+
+__all__ = ["GZIP_MINIMUM_BYTES", "create_app"]
+
+GZIP_MINIMUM_BYTES = 1024
+STREAM_PATHS = frozenset({"/energy/stream"})
+
+DESCRIPTION = """\
+Energy readings of the appliances a Raspberry Pi measures with INA219 sensors.
+
+The seed's endpoints (`/energy`, `/energy/history`, `/logs/...`, `/appliances`) keep their
+paths, query names and JSON keys. When an API key is configured, send it in the `X-API-Key`
+header (or as `Authorization: Bearer <key>`) on every route but `/health`; these docs stay
+open, since they hold no data and a browser cannot send the header to load them.
+"""
+
+
+class _GZipExceptStreams:
+    """GZip for ordinary responses; event streams pass untouched, or they would be buffered."""
+
+    def __init__(self, app: ASGIApp, minimum_size: int) -> None:
+        self.plain = app
+        self.compressed = GZipMiddleware(app, minimum_size=minimum_size)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Route by path: streams go straight to the app."""
+        if scope["type"] == "http" and scope["path"] in STREAM_PATHS:
+            await self.plain(scope, receive, send)
+        else:
+            await self.compressed(scope, receive, send)
+
+
+def create_app(
+    monitor: Monitor,
+    settings: Settings,
+    *,
+    sse_keepalive_seconds: float = KEEPALIVE_SECONDS,
+) -> FastAPI:
+    """The API for `monitor`; the caller starts and stops the monitor, not the app.
+
+    Raises ConfigError when the API key file cannot be read.
+    """
+    guard = ApiKeyGuard(load_api_key(settings))
+    access_log = None
+    if settings.server.access_log:
+        access_log = AccessLog(
+            logs_dir(settings.storage.data_dir),
+            retention_days=settings.storage.retention_days,
+            zone=monitor.zone,
+        )
+    context = AppContext(
+        monitor=monitor,
+        settings=settings,
+        streams=ReadingStreams(monitor, monitor.zone, keepalive_seconds=sse_keepalive_seconds),
+        access_log=access_log,
+        registry=build_registry(monitor),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if context.access_log is not None:
+            context.access_log.open()
+        try:
+            yield
+        finally:
+            context.streams.close()
+            if context.access_log is not None:
+                context.access_log.close()
+
+    app = FastAPI(
+        title="energymon",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    install_error_handlers(app)
+
+    protected = [Depends(guard)]
+    app.include_router(ops.public_router)
+    for router in (energy.router, logs.router, appliances.router, ops.router):
+        app.include_router(router, dependencies=protected)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    # Added innermost first: the access log sees every request, including CORS preflights.
+    app.add_middleware(_GZipExceptStreams, minimum_size=GZIP_MINIMUM_BYTES)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.server.cors_origins),
+        allow_methods=["GET"],
+        allow_headers=[API_KEY_HEADER, "Authorization"],
+        expose_headers=["Content-Disposition"],
+        max_age=600,
+    )
+    if access_log is not None:
+        app.add_middleware(AccessLogMiddleware, access_log=access_log)
+    return app

@@ -1,0 +1,104 @@
+"""What routes receive: the app's collaborators and the seed's query parameters, as aliases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, cast
+
+from fastapi import Depends, FastAPI, Query, Request
+from prometheus_client import CollectorRegistry
+
+from energymon.api.accesslog import AccessLog
+from energymon.api.sse import ReadingStreams
+from energymon.service.monitor import Monitor
+from energymon.settings import Settings
+
+__all__ = [
+    "AccessLogDep",
+    "AppContext",
+    "ApplianceId",
+    "ContextDep",
+    "MonitorDep",
+    "OptionalApplianceId",
+    "RegistryDep",
+    "SettingsDep",
+    "StreamsDep",
+    "context_of",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    """Everything one app instance serves from; create_app puts it in `app.state.context`."""
+
+    monitor: Monitor
+    settings: Settings
+    streams: ReadingStreams
+    access_log: AccessLog | None
+    registry: CollectorRegistry
+
+
+def context_of(app: FastAPI) -> AppContext:
+    """The context create_app stored in `app`."""
+    return cast(AppContext, app.state.context)
+
+
+# The getters are `async def`: they only read memory, and a sync dependency would cost a hop
+# through the thread pool on every request.
+async def get_context(request: Request) -> AppContext:
+    """The context of the app serving this request."""
+    return context_of(request.app)
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+async def get_monitor(context: ContextDep) -> Monitor:
+    """The monitor behind the app."""
+    return context.monitor
+
+
+async def get_settings(context: ContextDep) -> Settings:
+    """The settings the app was built with."""
+    return context.settings
+
+
+async def get_streams(context: ContextDep) -> ReadingStreams:
+    """The app's SSE fan-out."""
+    return context.streams
+
+
+async def get_access_log(context: ContextDep) -> AccessLog | None:
+    """The app's access log, None when server.access_log is off."""
+    return context.access_log
+
+
+async def get_registry(context: ContextDep) -> CollectorRegistry:
+    """The app's Prometheus registry."""
+    return context.registry
+
+
+MonitorDep = Annotated[Monitor, Depends(get_monitor)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StreamsDep = Annotated[ReadingStreams, Depends(get_streams)]
+AccessLogDep = Annotated[AccessLog | None, Depends(get_access_log)]
+RegistryDep = Annotated[CollectorRegistry, Depends(get_registry)]
+
+OptionalApplianceId = Annotated[
+    int | None,
+    Query(alias="applianceId", description="An appliance id; omitted: all appliances"),
+]
+
+
+async def appliance_id_or_first(
+    monitor: MonitorDep,
+    appliance_id: Annotated[
+        int | None,
+        Query(alias="applianceId", description="An appliance id; omitted: the first configured"),
+    ] = None,
+) -> int:
+    """The requested appliance, or the first configured one as the seed did."""
+    return monitor.default_appliance_id() if appliance_id is None else appliance_id
+
+
+ApplianceId = Annotated[int, Depends(appliance_id_or_first)]

@@ -1,0 +1,101 @@
+"""The /health report: liveness, every sensor's state, the samplers' cadence and storage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal, Self
+
+from energymon.api.schemas import ApiModel, ApplianceOut, utc_time
+from energymon.domain.model import ApplianceStatus
+from energymon.service.views import ApplianceView, Health, SamplerView
+
+__all__ = ["ApplianceHealth", "HealthResponse", "SamplerHealth", "StorageHealth"]
+
+
+def _rounded(seconds: float | None) -> float | None:
+    """Milliseconds are plenty for ages and durations in a health report."""
+    return None if seconds is None else round(seconds, 3)
+
+
+class ApplianceHealth(ApplianceOut):
+    """An appliance's sensor health."""
+
+    error_count: int
+    overflow_count: int
+    last_sample_age_seconds: float | None
+
+    @classmethod
+    def of(cls, view: ApplianceView) -> Self:
+        """The API's view of an appliance with its error counters."""
+        return cls(
+            **ApplianceOut.of(view).model_dump(),
+            error_count=view.error_count,
+            overflow_count=view.overflow_count,
+            last_sample_age_seconds=_rounded(view.last_sample_age_seconds),
+        )
+
+
+class SamplerHealth(ApiModel):
+    """How one bus sampler keeps its cadence."""
+
+    name: str
+    period_seconds: float
+    ticks: int
+    missed_periods: int
+    last_lag_seconds: float
+    max_lag_seconds: float
+    p99_lag_seconds: float
+    last_tick_age_seconds: float | None
+    stuck: bool
+
+    @classmethod
+    def of(cls, view: SamplerView) -> Self:
+        """The API's view of a sampler."""
+        return cls.model_validate(view, from_attributes=True)
+
+
+class StorageHealth(ApiModel):
+    """The store: last good flush, last error, readings waiting in memory."""
+
+    last_flush: dt.datetime | None
+    last_flush_age_seconds: float | None
+    pending_readings: int
+    dropped_readings: int
+    last_error: str | None
+
+
+class HealthResponse(ApiModel):
+    """GET /health: `ok`, `degraded` (a sensor offline: 200) or `unhealthy` (stuck: 503)."""
+
+    status: Literal["ok", "degraded", "unhealthy"]
+    healthy: bool
+    uptime_seconds: float
+    appliances: list[ApplianceHealth]
+    samplers: list[SamplerHealth]
+    storage: StorageHealth
+
+    @classmethod
+    def of(cls, health: Health, now_s: float) -> Self:
+        """The API's view of the monitor's health at wall-clock time `now_s`."""
+        store = health.storage
+        flushed = None if store.last_flush_ms is None else utc_time(store.last_flush_ms)
+        degraded = any(a.status is ApplianceStatus.OFFLINE for a in health.appliances)
+        status: Literal["ok", "degraded", "unhealthy"] = (
+            "unhealthy" if not health.healthy else "degraded" if degraded else "ok"
+        )
+        return cls(
+            status=status,
+            healthy=health.healthy,
+            uptime_seconds=round(health.uptime_seconds, 3),
+            appliances=[ApplianceHealth.of(a) for a in health.appliances],
+            samplers=[SamplerHealth.of(s) for s in health.samplers],
+            storage=StorageHealth(
+                last_flush=flushed,
+                last_flush_age_seconds=_rounded(
+                    None if store.last_flush_ms is None else now_s - store.last_flush_ms / 1000
+                ),
+                pending_readings=store.pending_readings,
+                dropped_readings=store.dropped_readings,
+                last_error=store.last_error,
+            ),
+        )

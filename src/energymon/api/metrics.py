@@ -1,0 +1,133 @@
+"""Prometheus exposition: a custom collector that reads the monitor's state at scrape time.
+
+Nothing is counted twice: every figure comes from the monitor when Prometheus asks, so there is
+no second set of counters to keep in step with the sampler. The registry is our own, not
+prometheus_client's global one, so apps built in one process (tests) never collide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, ProcessCollector
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
+
+from energymon import __version__
+from energymon.domain.model import ApplianceStatus
+from energymon.service.monitor import Monitor
+
+__all__ = ["MonitorCollector", "build_registry", "render"]
+
+JOULES_PER_WH = 3600.0
+APPLIANCE_LABELS = ("appliance_id", "appliance")
+SAMPLER_LABELS = ("sampler",)
+
+
+def _gauge(name: str, documentation: str, labels: tuple[str, ...]) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, documentation, labels=labels)
+
+
+def _counter(name: str, documentation: str, labels: tuple[str, ...]) -> CounterMetricFamily:
+    return CounterMetricFamily(name, documentation, labels=labels)
+
+
+class MonitorCollector(Collector):
+    """Power, energy, sensor, sampler and storage figures of one Monitor."""
+
+    def __init__(self, monitor: Monitor) -> None:
+        self.monitor = monitor
+
+    def collect(self) -> Iterator[Metric]:
+        """Read the monitor now (blocking: call off the event loop)."""
+        health = self.monitor.health()
+        lifetime_wh = self.monitor.lifetime_energy_wh()
+
+        watts = _gauge("energymon_power_watts", "Power of the latest reading.", APPLIANCE_LABELS)
+        volts = _gauge(
+            "energymon_bus_volts", "Bus voltage of the latest reading.", APPLIANCE_LABELS
+        )
+        amps = _gauge("energymon_current_amps", "Current of the latest reading.", APPLIANCE_LABELS)
+        energy = _counter(
+            "energymon_energy_joules", "Energy used since records began.", APPLIANCE_LABELS
+        )
+        errors = _counter(
+            "energymon_sensor_errors", "Failed sensor reads since start.", APPLIANCE_LABELS
+        )
+        overflows = _counter(
+            "energymon_sensor_overflows", "Readings beyond the shunt range.", APPLIANCE_LABELS
+        )
+        up = _gauge("energymon_sensor_up", "1 while the sensor answers.", APPLIANCE_LABELS)
+        for appliance in health.appliances:
+            labels = [str(appliance.id), appliance.name]
+            reading = appliance.last_reading
+            # An offline sensor's last values would flatline a graph: report none instead.
+            if reading is not None and appliance.status is ApplianceStatus.OK:
+                watts.add_metric(labels, reading.watts)
+                volts.add_metric(labels, reading.volts)
+                amps.add_metric(labels, reading.amps)
+            energy.add_metric(labels, lifetime_wh.get(appliance.id, 0.0) * JOULES_PER_WH)
+            errors.add_metric(labels, appliance.error_count)
+            overflows.add_metric(labels, appliance.overflow_count)
+            up.add_metric(labels, 1.0 if appliance.status is ApplianceStatus.OK else 0.0)
+        yield from (watts, volts, amps, energy, errors, overflows, up)
+
+        lag = _gauge("energymon_sampler_lag_seconds", "Lag of the last tick.", SAMPLER_LABELS)
+        lag_p99 = _gauge(
+            "energymon_sampler_lag_p99_seconds", "99th percentile of recent lags.", SAMPLER_LABELS
+        )
+        missed = _counter(
+            "energymon_sampler_missed_periods", "Sampling periods skipped.", SAMPLER_LABELS
+        )
+        stuck = _gauge("energymon_sampler_stuck", "1 while the sampler is stuck.", SAMPLER_LABELS)
+        for sampler in health.samplers:
+            labels = [sampler.name]
+            lag.add_metric(labels, sampler.last_lag_seconds)
+            lag_p99.add_metric(labels, sampler.p99_lag_seconds)
+            missed.add_metric(labels, sampler.missed_periods)
+            stuck.add_metric(labels, 1.0 if sampler.stuck else 0.0)
+        yield from (lag, lag_p99, missed, stuck)
+
+        store = health.storage
+        yield GaugeMetricFamily(
+            "energymon_storage_pending_readings",
+            "Readings in memory waiting for a flush.",
+            value=store.pending_readings,
+        )
+        yield CounterMetricFamily(
+            "energymon_storage_dropped_readings",
+            "Readings dropped because storage refused writes too long.",
+            value=store.dropped_readings,
+        )
+        yield GaugeMetricFamily(
+            "energymon_storage_healthy",
+            "1 while the last flush succeeded.",
+            value=0.0 if store.last_error else 1.0,
+        )
+        if store.last_flush_ms is not None:
+            yield GaugeMetricFamily(
+                "energymon_storage_last_flush_timestamp_seconds",
+                "When the store last committed.",
+                value=store.last_flush_ms / 1000,
+            )
+        yield GaugeMetricFamily(
+            "energymon_healthy", "1 unless sampling is stuck.", value=float(health.healthy)
+        )
+        info = _gauge("energymon_build_info", "The running energymon version.", ("version",))
+        info.add_metric([__version__], 1.0)
+        yield info
+
+
+def build_registry(monitor: Monitor) -> CollectorRegistry:
+    """A registry with the monitor's figures and this process's CPU and memory."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(MonitorCollector(monitor))
+    ProcessCollector(registry=registry)
+    return registry
+
+
+def render(registry: CollectorRegistry, accept: str | None) -> tuple[bytes, str]:
+    """The exposition body and its content type, in the format the scraper accepts."""
+    encoder, content_type = choose_encoder(accept or "")
+    return encoder(registry), content_type

@@ -1,0 +1,70 @@
+"""/energy: the latest reading, recent history, a live stream and period summaries."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.responses import StreamingResponse
+
+from energymon.api.deps import ApplianceId, MonitorDep, OptionalApplianceId, StreamsDep
+from energymon.api.errors import error_responses
+from energymon.api.schemas import EnergyNow, HistoryResponse, ReadingOut, SummaryOut
+from energymon.service.views import Period
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["energy"])
+
+# Routes that ask the monitor are plain `def`: FastAPI runs them in its thread pool, so a query
+# waiting on SQLite never stalls the event loop.
+
+
+@router.get("/energy", responses=error_responses(401, 404, 503))
+def current_energy(monitor: MonitorDep, appliance_id: ApplianceId) -> EnergyNow:
+    """The latest reading of one appliance (default: the first configured)."""
+    return EnergyNow.of_current(monitor.current(appliance_id), monitor.zone)
+
+
+@router.get("/energy/history", responses=error_responses(401, 404))
+def energy_history(
+    monitor: MonitorDep,
+    appliance_id: ApplianceId,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="How many readings")] = 24,
+) -> HistoryResponse:
+    """The last `limit` readings of one appliance, oldest first."""
+    readings = monitor.history(appliance_id, limit)
+    return HistoryResponse(data=[ReadingOut.of(r, monitor.zone) for r in readings])
+
+
+@router.get("/energy/summary", responses=error_responses(401, 404))
+def energy_summary(
+    monitor: MonitorDep,
+    appliance_id: OptionalApplianceId = None,
+    period: Annotated[Period, Query(description="The current local day, ISO week or month")] = (
+        "day"
+    ),
+) -> SummaryOut:
+    """Energy (kWh) and cost so far in the current period, of one appliance or all."""
+    return SummaryOut.of(monitor.summary(period, appliance_id))
+
+
+@router.get(
+    "/energy/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Server-Sent Events: one `data:` line per new reading, JSON shaped "
+            "like an item of /energy/history; `: keep-alive` comments while idle.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        **error_responses(401, 404),
+    },
+)
+async def energy_stream(
+    monitor: MonitorDep, streams: StreamsDep, appliance_id: OptionalApplianceId = None
+) -> StreamingResponse:
+    """Each new reading as it is stored (of one appliance, or all)."""
+    if appliance_id is not None:
+        monitor.appliance(appliance_id)  # UnknownAppliance -> 404 before the stream starts
+    return streams.response(appliance_id)

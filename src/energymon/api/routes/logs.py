@@ -1,0 +1,71 @@
+"""/logs: historical data with daily statistics, and the two log files as downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.responses import StreamingResponse
+
+from energymon.api.deps import AccessLogDep, MonitorDep, OptionalApplianceId, SettingsDep
+from energymon.api.errors import error_responses
+from energymon.api.schemas import HistoricalResponse
+from energymon.storage.csvlog import iter_log, logs_dir
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/logs", tags=["logs"])
+
+MAX_DAYS = 3660  # ten years: the daily rollups are kept forever
+
+
+def _attachment(chunks: Iterator[bytes], media_type: str, filename: str) -> StreamingResponse:
+    """A streamed download; Starlette iterates the blocking iterator in its thread pool."""
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return StreamingResponse(chunks, media_type=media_type, headers=headers)
+
+
+@router.get("/historical-data", responses=error_responses(401, 404))
+def historical_data(
+    monitor: MonitorDep,
+    days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="Local days, today included")] = 7,
+    appliance_id: OptionalApplianceId = None,
+) -> HistoricalResponse:
+    """Downsampled readings and one statistics entry per local day, oldest first."""
+    return HistoricalResponse.of(monitor.historical(days, appliance_id), monitor.zone)
+
+
+@router.get(
+    "/download/energy-monitor",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The CSV log (`timestamp,watts,appliance_id`), retained days, "
+            "oldest first, header once.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+        **error_responses(401),
+    },
+)
+def download_energy_log(settings: SettingsDep) -> StreamingResponse:
+    """The seed's energy monitor CSV log as an attachment, streamed."""
+    chunks = iter_log(logs_dir(settings.storage.data_dir))
+    return _attachment(chunks, "text/csv", "energy_monitor.log")
+
+
+@router.get(
+    "/download/api",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The API access log, oldest first.",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+        **error_responses(401),
+    },
+)
+def download_access_log(access_log: AccessLogDep) -> StreamingResponse:
+    """The API access log (rotated days, then today) as an attachment, streamed."""
+    chunks = access_log.iter_bytes() if access_log is not None else iter(())
+    return _attachment(chunks, "text/plain", "api_access.log")

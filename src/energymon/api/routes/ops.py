@@ -1,0 +1,45 @@
+"""Operations: /health for load balancers and systemd checks, /metrics for Prometheus."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import PlainTextResponse
+
+from energymon.api.deps import MonitorDep, RegistryDep
+from energymon.api.errors import error_responses
+from energymon.api.health import HealthResponse
+from energymon.api.metrics import render
+
+__all__ = ["public_router", "router"]
+
+public_router = APIRouter(tags=["operations"])  # no API key: liveness must be checkable
+router = APIRouter(tags=["operations"])
+
+
+@public_router.get(
+    "/health",
+    responses={503: {"model": HealthResponse, "description": "A sampler is stuck"}},
+)
+def health(monitor: MonitorDep, response: Response) -> HealthResponse:
+    """Liveness and each sensor's state: 200 while sampling runs, 503 when it is stuck."""
+    report = HealthResponse.of(monitor.health(), now_s=monitor.clock.time())
+    if not report.healthy:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return report
+
+
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={
+        200: {
+            "description": "Prometheus text exposition (OpenMetrics when the scraper asks)",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+        **error_responses(401),
+    },
+)
+def metrics(registry: RegistryDep, request: Request) -> Response:
+    """Power, energy, sensor, sampler and storage figures, read at scrape time."""
+    body, content_type = render(registry, request.headers.get("accept"))
+    return Response(body, media_type=content_type)

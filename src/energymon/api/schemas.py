@@ -1,0 +1,222 @@
+"""Response models: the seed's JSON keys exactly, plus the fields added since.
+
+Timestamps. The seed sent naive local time (`datetime.now().isoformat()`), and the Flutter app
+reads it with Dart's `DateTime.parse`, which turns a string *without* offset into a local
+DateTime but one *with* an offset into a UTC DateTime. An app that formats `dt.hour` without
+`.toLocal()` would then show UTC hours, so `timestamp` stays exactly as the seed sent it: local
+wall time of the configured zone, no offset. It is ambiguous only in the hour a DST change
+repeats; `timestamp_utc` (ISO 8601 with `Z`) is the unambiguous instant for new clients.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Self
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from energymon.domain.model import ApplianceStatus, Reading
+from energymon.service.views import (
+    ApplianceView,
+    CurrentReading,
+    DayReport,
+    Historical,
+    Period,
+    Summary,
+)
+
+__all__ = [
+    "ApiModel",
+    "ApplianceOut",
+    "AppliancesResponse",
+    "DayStatsOut",
+    "EnergyNow",
+    "ErrorOut",
+    "HistoricalResponse",
+    "HistoryResponse",
+    "ReadingOut",
+    "SummaryOut",
+    "local_time",
+    "utc_time",
+]
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# Digits kept: below the INA219's resolution (power LSB 2 mW, current LSB 100 µA at 0.1 Ω),
+# so nothing real is lost and responses stay small.
+WATTS_DIGITS, VOLTS_DIGITS, AMPS_DIGITS, WH_DIGITS, KWH_DIGITS = 3, 3, 5, 4, 7
+
+
+def utc_time(timestamp_ms: int) -> dt.datetime:
+    """An epoch-milliseconds instant as an aware UTC datetime (exact, no float rounding)."""
+    return _EPOCH + dt.timedelta(milliseconds=timestamp_ms)
+
+
+def local_time(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """The seed's timestamp: wall time in `zone`, without offset."""
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+class ApiModel(BaseModel):
+    """Base of every response model: immutable, built by field name or alias."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True)
+
+
+class ErrorOut(ApiModel):
+    """Every error response: a JSON object with a `detail` message."""
+
+    detail: str = Field(examples=["no appliance with id 9"])
+
+
+class ReadingOut(ApiModel):
+    """One stored reading: the seed's keys, then volts, amps and the UTC instant."""
+
+    timestamp: dt.datetime = Field(
+        description="Start of the reading's interval, local time of the configured zone, "
+        "ISO 8601 without offset (the seed's format).",
+        examples=["2024-12-04T10:30:45"],
+    )
+    watts: float = Field(examples=[125.5])
+    appliance_id: int = Field(alias="applianceId", examples=[1])
+    volts: float = Field(examples=[12.02])
+    amps: float = Field(examples=[10.44])
+    timestamp_utc: dt.datetime = Field(
+        description="The same instant in UTC.", examples=["2024-12-04T09:30:45Z"]
+    )
+
+    @classmethod
+    def of(cls, reading: Reading, zone: ZoneInfo) -> Self:
+        """The API's view of a stored reading."""
+        moment = utc_time(reading.timestamp_ms)
+        return cls(
+            timestamp=local_time(moment, zone),
+            watts=round(reading.watts, WATTS_DIGITS),
+            appliance_id=reading.appliance_id,
+            volts=round(reading.volts, VOLTS_DIGITS),
+            amps=round(reading.amps, AMPS_DIGITS),
+            timestamp_utc=moment,
+        )
+
+
+class EnergyNow(ReadingOut):
+    """GET /energy: the latest reading and the sensor's status."""
+
+    status: ApplianceStatus
+
+    @classmethod
+    def of_current(cls, current: CurrentReading, zone: ZoneInfo) -> Self:
+        """The API's view of the monitor's current reading."""
+        return cls(
+            timestamp=local_time(current.timestamp, zone),
+            watts=round(current.watts, WATTS_DIGITS),
+            appliance_id=current.appliance_id,
+            volts=round(current.volts, VOLTS_DIGITS),
+            amps=round(current.amps, AMPS_DIGITS),
+            timestamp_utc=current.timestamp.astimezone(dt.UTC),
+            status=current.status,
+        )
+
+
+class HistoryResponse(ApiModel):
+    """GET /energy/history: the last readings, oldest first."""
+
+    data: list[ReadingOut]
+
+
+class DayStatsOut(ApiModel):
+    """One local day: the seed's statistics plus energy, cost and coverage."""
+
+    date: dt.date = Field(examples=["2024-12-04"])
+    avg_watts: float
+    max_watts: float
+    min_watts: float
+    total_readings: int
+    energy_wh: float
+    cost: float = Field(description="energy × tariff.price_per_kwh, in the tariff's currency")
+    covered_seconds: float = Field(description="Seconds of the day with measured energy")
+
+    @classmethod
+    def of(cls, day: DayReport) -> Self:
+        """The API's view of a day report."""
+        return cls(
+            date=day.date,
+            avg_watts=round(day.avg_watts, WATTS_DIGITS),
+            max_watts=round(day.max_watts, WATTS_DIGITS),
+            min_watts=round(day.min_watts, WATTS_DIGITS),
+            total_readings=day.total_readings,
+            energy_wh=round(day.energy_wh, WH_DIGITS),
+            cost=day.cost,
+            covered_seconds=round(day.covered_seconds, 3),
+        )
+
+
+class HistoricalResponse(ApiModel):
+    """GET /logs/historical-data: downsampled readings and one report per local day."""
+
+    data: list[ReadingOut]
+    daily_stats: list[DayStatsOut]
+
+    @classmethod
+    def of(cls, historical: Historical, zone: ZoneInfo) -> Self:
+        """The API's view of the monitor's historical answer."""
+        return cls(
+            data=[ReadingOut.of(r, zone) for r in historical.data],
+            daily_stats=[DayStatsOut.of(d) for d in historical.daily_stats],
+        )
+
+
+class ApplianceOut(ApiModel):
+    """An appliance, where its sensor sits and whether it answers."""
+
+    id: int = Field(examples=[1])
+    name: str = Field(examples=["Refrigerator"])
+    address: str = Field(description="I²C address in hex", examples=["0x40"])
+    driver: str = Field(examples=["ina219"])
+    bus: int = Field(examples=[1])
+    status: ApplianceStatus
+    last_error: str | None = None
+
+    @classmethod
+    def of(cls, view: ApplianceView) -> Self:
+        """The API's view of an appliance."""
+        return cls(
+            id=view.id,
+            name=view.name,
+            address=f"0x{view.address:02x}",
+            driver=view.driver,
+            bus=view.bus,
+            status=view.status,
+            last_error=view.last_error,
+        )
+
+
+class AppliancesResponse(ApiModel):
+    """GET /appliances, in configuration order."""
+
+    appliances: list[ApplianceOut]
+
+
+class SummaryOut(ApiModel):
+    """GET /energy/summary: energy and cost so far in the current day, week or month."""
+
+    appliance_id: int | None = Field(alias="applianceId", description="null: all appliances")
+    period: Period
+    start: dt.date
+    end: dt.date
+    energy_kwh: float
+    cost: float
+    currency: str
+
+    @classmethod
+    def of(cls, summary: Summary) -> Self:
+        """The API's view of a summary."""
+        return cls(
+            appliance_id=summary.appliance_id,
+            period=summary.period,
+            start=summary.start,
+            end=summary.end,
+            energy_kwh=round(summary.energy_kwh, KWH_DIGITS),
+            cost=summary.cost,
+            currency=summary.currency,
+        )

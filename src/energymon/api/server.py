@@ -1,0 +1,141 @@
+"""`energymon serve`: the monitor and the API in one process, run by uvicorn until a signal.
+
+Shutdown order matters for durability: uvicorn stops taking requests, then the monitor stops
+sampling and flushes storage. Our own SIGTERM/SIGINT handlers stay installed around uvicorn's,
+so a signal never kills the process before that flush (uvicorn re-raises the signals it caught
+once it returns; with the default handlers that would end the process on the spot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+import structlog
+import uvicorn
+
+from energymon.api.app import create_app
+from energymon.api.deps import context_of
+from energymon.api.security import is_loopback, load_api_key, warn_if_open
+from energymon.api.systemd import Notifier
+from energymon.bootstrap import build
+from energymon.logging import configure_logging
+from energymon.settings import Settings
+
+__all__ = ["serve"]
+
+log = structlog.get_logger("energymon.server")
+
+EXIT_OK, EXIT_FAILED = 0, 1
+# Open requests get this long to finish at shutdown; event streams are ended at once.
+GRACEFUL_SHUTDOWN_SECONDS = 5
+# READY=1 waits for the first reading, but not forever: a service whose sensors are all
+# unplugged still serves (503 per appliance) rather than being restarted in a loop.
+READY_GRACE_SECONDS = 30.0
+
+_Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling us when it listens and when a signal asks it to stop."""
+
+    def __init__(self, config: uvicorn.Config, on_exit: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_exit = on_exit
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start listening, then log where."""
+        self._loop = asyncio.get_running_loop()
+        await super().startup(sockets)
+        if self.started:
+            url = _base_url(self.config.host, self._bound_port())
+            log.info("serving", url=url, docs=f"{url}/docs")
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """Stop serving; end event streams now so shutdown need not wait for them."""
+        if self._loop is not None and not self.should_exit:
+            self._loop.call_soon_threadsafe(self._on_exit)
+        super().handle_exit(sig, frame)
+
+    def _bound_port(self) -> int:
+        for server in self.servers:
+            for sock in server.sockets:
+                return int(sock.getsockname()[1])
+        return self.config.port
+
+
+def _base_url(host: str, port: int) -> str:
+    if host in ("0.0.0.0", "::") or is_loopback(host):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _install_signal_handlers(server: _Server) -> dict[signal.Signals, _Handler]:
+    """Keep SIGTERM and SIGINT from ending the process before storage is flushed."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}  # only the main thread may set handlers (uvicorn then skips its own too)
+
+    def request_exit(sig: int, frame: FrameType | None) -> None:
+        server.should_exit = True  # before uvicorn runs: it exits right after startup
+
+    return {sig: signal.signal(sig, request_exit) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+
+def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> int:
+    """Run sampling, storage and the HTTP API until SIGTERM or Ctrl-C; returns the exit code.
+
+    Raises ConfigError for unusable settings (an unreadable API key file, say) before any
+    sensor or file is touched.
+    """
+    configure_logging(settings.log_level)
+    host = host or settings.server.host
+    port = settings.server.port if port is None else port
+    warn_if_open(host, key_configured=load_api_key(settings) is not None)
+
+    monitor = build(settings)
+    app = create_app(monitor, settings)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        lifespan="on",
+        log_config=None,  # our structlog setup handles uvicorn's loggers
+        access_log=False,  # the API writes the seed's access log itself
+        server_header=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
+    server = _Server(config, on_exit=context_of(app).streams.close)
+
+    first_reading = threading.Event()
+    unsubscribe = monitor.subscribe(lambda reading: first_reading.set())
+    ready_deadline = time.monotonic() + READY_GRACE_SECONDS
+    notifier = Notifier(
+        ready=lambda: (
+            server.started and (first_reading.is_set() or time.monotonic() > ready_deadline)
+        ),
+        healthy=lambda: monitor.health().healthy,
+    )
+    previous_handlers = _install_signal_handlers(server)
+    try:
+        monitor.start()
+        notifier.start()
+        server.run()
+    except SystemExit as exc:  # uvicorn exits this way when it cannot bind or start
+        log.error("server failed to start", host=host, port=port, code=exc.code)
+    finally:
+        notifier.stop()
+        unsubscribe()
+        monitor.stop()
+        log.info("energymon stopped; storage flushed")
+        for sig, handler in previous_handlers.items():
+            signal.signal(sig, handler)
+    return EXIT_OK if server.started else EXIT_FAILED

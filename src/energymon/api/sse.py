@@ -1,0 +1,116 @@
+"""GET /energy/stream: every new reading as a Server-Sent Event.
+
+Hand-rolled on StreamingResponse rather than sse-starlette: the wire format is three lines, and
+the part that matters, getting readings from a sampler thread to each client without ever
+blocking that thread, is ours either way. A sampler-thread callback hands each reading to the
+event loop with `call_soon_threadsafe`; each client has its own bounded queue that drops its
+oldest entry when full, so a slow client loses readings (and only its own), never delays one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from zoneinfo import ZoneInfo
+
+import structlog
+from starlette.responses import StreamingResponse
+
+from energymon.api.schemas import ReadingOut
+from energymon.domain.model import Reading
+from energymon.service.monitor import Monitor
+
+__all__ = ["ReadingStreams"]
+
+log = structlog.get_logger("energymon.sse")
+
+QUEUE_READINGS = 256  # about a minute of three appliances at 1 Hz before dropping
+KEEPALIVE_SECONDS = 15.0  # below the 30-60 s idle timeouts of common proxies
+RETRY_MILLISECONDS = 3000  # how long a browser waits before reconnecting
+
+
+class _Client:
+    """One connected stream: its loop, its queue and how much it dropped."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, appliance_id: int | None) -> None:
+        self.loop = loop
+        self.appliance_id = appliance_id
+        self.queue: asyncio.Queue[Reading | None] = asyncio.Queue(QUEUE_READINGS)
+        self.dropped = 0
+
+    def offer(self, reading: Reading) -> None:
+        """Called on a sampler thread: hand the reading to the loop, never wait."""
+        if self.appliance_id is not None and reading.appliance_id != self.appliance_id:
+            return
+        with contextlib.suppress(RuntimeError):  # loop closed: the server and stream are gone
+            self.loop.call_soon_threadsafe(self.put, reading)
+
+    def put(self, item: Reading | None) -> None:
+        """On the loop: enqueue, dropping the oldest entry when the client lags."""
+        if self.queue.full():
+            self.queue.get_nowait()
+            self.dropped += 1
+        self.queue.put_nowait(item)
+
+
+class ReadingStreams:
+    """The SSE clients of one app, fed by the monitor's subscriber callbacks."""
+
+    def __init__(
+        self,
+        monitor: Monitor,
+        zone: ZoneInfo,
+        *,
+        keepalive_seconds: float = KEEPALIVE_SECONDS,
+    ) -> None:
+        self.monitor = monitor
+        self.zone = zone
+        self.keepalive_seconds = keepalive_seconds
+        # Touched only on the event loop, so no lock: close() may then run from a signal
+        # handler's call_soon_threadsafe without any risk of deadlock.
+        self._clients: set[_Client] = set()
+        self._closed = False
+
+    @property
+    def client_count(self) -> int:
+        """How many streams are open."""
+        return len(self._clients)
+
+    def close(self) -> None:
+        """End every open stream and refuse new ones (server shutdown; on the event loop)."""
+        self._closed = True
+        for client in list(self._clients):
+            client.put(None)  # None ends a stream
+
+    def response(self, appliance_id: int | None) -> StreamingResponse:
+        """The streaming response for one client."""
+        return StreamingResponse(
+            self._events(appliance_id),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    async def _events(self, appliance_id: int | None) -> AsyncIterator[str]:
+        client = _Client(asyncio.get_running_loop(), appliance_id)
+        if self._closed:
+            return
+        self._clients.add(client)
+        unsubscribe = self.monitor.subscribe(client.offer)
+        try:
+            yield f"retry: {RETRY_MILLISECONDS}\n\n"
+            while True:
+                try:
+                    reading = await asyncio.wait_for(client.queue.get(), self.keepalive_seconds)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                if reading is None:  # close() asked us to end
+                    return
+                event = ReadingOut.of(reading, self.zone).model_dump_json(by_alias=True)
+                yield f"data: {event}\n\n"
+        finally:
+            unsubscribe()
+            self._clients.discard(client)
+            if client.dropped:
+                log.info("slow stream client dropped readings", dropped=client.dropped)
