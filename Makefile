@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
+	@echo "energymon: serving $(CONFIG) on http://localhost:8000 (API docs: http://localhost:8000/docs; Ctrl-C stops)"
 	$(BIN)/energymon serve --config $(CONFIG)
 
 test: $(STAMP)
