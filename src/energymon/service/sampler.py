@@ -24,6 +24,8 @@ log = structlog.get_logger("energymon.sampler")
 FIRST_RETRY_SECONDS = 0.5
 MAX_RETRY_SECONDS = 30.0
 LAG_WINDOW = 2048  # recent lags kept for the p99 figure
+# A sensor with no new conversion for this long (or 3 conversion times, if longer) has stopped.
+STALE_SECONDS = 1.0
 
 
 @dataclass(slots=True)
@@ -35,6 +37,7 @@ class ChannelState:
     error_count: int = 0
     consecutive_failures: int = 0
     overflow_count: int = 0
+    stale_reads: int = 0  # consecutive reads without a new conversion
     retry_at: float = 0.0  # monotonic seconds
     last_sample_at: float | None = None  # wall-clock seconds
     last_reading: Reading | None = None
@@ -168,8 +171,7 @@ class BusSampler:
                 self._emit(channel.accumulator.close_before(self.clock.time()))
                 continue
             try:
-                just_configured = not state.configured
-                if just_configured:
+                if not state.configured:
                     channel.sensor.configure()
                     state.configured = True
                 measurement = channel.sensor.read()
@@ -177,10 +179,13 @@ class BusSampler:
                 self._fail(channel, exc)
                 self._emit(channel.accumulator.close_before(self.clock.time()))
                 continue
-            if just_configured and not measurement.conversion_ready:
-                # Configuring restarts the ADC: until its first conversion the registers may
-                # hold nothing (a freshly powered chip). The next tick has a real value.
+            if not measurement.conversion_ready:
+                # No conversion finished since the last read: the registers repeat old values
+                # (or hold none yet, right after configuring or a reset). Skip; a chip whose
+                # ADC stopped is taken offline and configured afresh.
+                self._stale(channel)
                 continue
+            state.stale_reads = 0
             now = self.clock.time()
             if measurement.overflow:
                 state.overflow_count += 1
@@ -198,6 +203,15 @@ class BusSampler:
                 state.consecutive_failures = 0
             state.last_sample_at = now
             self._emit(channel.accumulator.add(sample), channel)
+
+    def _stale(self, channel: Channel) -> None:
+        state = channel.state
+        state.stale_reads += 1
+        conversion = getattr(channel.sensor, "conversion_time_seconds", 0.0)
+        limit = max(STALE_SECONDS, 3 * conversion)
+        if state.stale_reads * self.period_seconds > limit:
+            state.stale_reads = 0
+            self._fail(channel, SensorError(f"no new conversion for {limit:.1f} s (ADC stopped?)"))
 
     def _fail(self, channel: Channel, exc: SensorError) -> None:
         state = channel.state
