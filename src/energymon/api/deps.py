@@ -44,7 +44,8 @@ def context_of(app: FastAPI) -> AppContext:
 
 
 # The getters are `async def`: they only read memory, and a sync dependency would cost a hop
-# through the thread pool on every request.
+# through the thread pool on every request. Each takes the request itself rather than another
+# dependency: FastAPI resolves every dependency anew per request, and that is its main cost.
 async def get_context(request: Request) -> AppContext:
     """The context of the app serving this request."""
     return context_of(request.app)
@@ -53,29 +54,29 @@ async def get_context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-async def get_monitor(context: ContextDep) -> Monitor:
+async def get_monitor(request: Request) -> Monitor:
     """The monitor behind the app."""
-    return context.monitor
+    return context_of(request.app).monitor
 
 
-async def get_settings(context: ContextDep) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was built with."""
-    return context.settings
+    return context_of(request.app).settings
 
 
-async def get_streams(context: ContextDep) -> ReadingStreams:
+async def get_streams(request: Request) -> ReadingStreams:
     """The app's SSE fan-out."""
-    return context.streams
+    return context_of(request.app).streams
 
 
-async def get_access_log(context: ContextDep) -> AccessLog | None:
+async def get_access_log(request: Request) -> AccessLog | None:
     """The app's access log, None when server.access_log is off."""
-    return context.access_log
+    return context_of(request.app).access_log
 
 
-async def get_registry(context: ContextDep) -> CollectorRegistry:
+async def get_registry(request: Request) -> CollectorRegistry:
     """The app's Prometheus registry."""
-    return context.registry
+    return context_of(request.app).registry
 
 
 MonitorDep = Annotated[Monitor, Depends(get_monitor)]
@@ -91,14 +92,16 @@ OptionalApplianceId = Annotated[
 
 
 async def appliance_id_or_first(
-    monitor: MonitorDep,
+    request: Request,
     appliance_id: Annotated[
         int | None,
         Query(alias="applianceId", description="An appliance id; omitted: the first configured"),
     ] = None,
 ) -> int:
     """The requested appliance, or the first configured one as the seed did."""
-    return monitor.default_appliance_id() if appliance_id is None else appliance_id
+    if appliance_id is None:
+        return context_of(request.app).monitor.default_appliance_id()
+    return appliance_id
 
 
 ApplianceId = Annotated[int, Depends(appliance_id_or_first)]

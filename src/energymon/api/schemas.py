@@ -85,18 +85,22 @@ class ReadingOut(ApiModel):
         description="The same instant in UTC.", examples=["2024-12-04T09:30:45Z"]
     )
 
-    @classmethod
-    def of(cls, reading: Reading, zone: ZoneInfo) -> Self:
-        """The API's view of a stored reading."""
+    @staticmethod
+    def row(reading: Reading, zone: ZoneInfo) -> dict[str, object]:
+        """The fields of a stored reading, by alias, for validation in bulk.
+
+        Lists of thousands of readings are validated in one call from plain dicts: pydantic
+        does that in Rust, several times faster than building model objects one by one.
+        """
         moment = utc_time(reading.timestamp_ms)
-        return cls(
-            timestamp=local_time(moment, zone),
-            watts=round(reading.watts, WATTS_DIGITS),
-            appliance_id=reading.appliance_id,
-            volts=round(reading.volts, VOLTS_DIGITS),
-            amps=round(reading.amps, AMPS_DIGITS),
-            timestamp_utc=moment,
-        )
+        return {
+            "timestamp": local_time(moment, zone),
+            "watts": round(reading.watts, WATTS_DIGITS),
+            "applianceId": reading.appliance_id,
+            "volts": round(reading.volts, VOLTS_DIGITS),
+            "amps": round(reading.amps, AMPS_DIGITS),
+            "timestamp_utc": moment,
+        }
 
 
 class EnergyNow(ReadingOut):
@@ -123,6 +127,11 @@ class HistoryResponse(ApiModel):
 
     data: list[ReadingOut]
 
+    @classmethod
+    def of(cls, readings: list[Reading], zone: ZoneInfo) -> Self:
+        """The API's view of a run of stored readings."""
+        return cls.model_validate({"data": [ReadingOut.row(r, zone) for r in readings]})
+
 
 class DayStatsOut(ApiModel):
     """One local day: the seed's statistics plus energy, cost and coverage."""
@@ -136,19 +145,19 @@ class DayStatsOut(ApiModel):
     cost: float = Field(description="energy × tariff.price_per_kwh, in the tariff's currency")
     covered_seconds: float = Field(description="Seconds of the day with measured energy")
 
-    @classmethod
-    def of(cls, day: DayReport) -> Self:
-        """The API's view of a day report."""
-        return cls(
-            date=day.date,
-            avg_watts=round(day.avg_watts, WATTS_DIGITS),
-            max_watts=round(day.max_watts, WATTS_DIGITS),
-            min_watts=round(day.min_watts, WATTS_DIGITS),
-            total_readings=day.total_readings,
-            energy_wh=round(day.energy_wh, WH_DIGITS),
-            cost=day.cost,
-            covered_seconds=round(day.covered_seconds, 3),
-        )
+    @staticmethod
+    def row(day: DayReport) -> dict[str, object]:
+        """The fields of a day report, for validation in bulk."""
+        return {
+            "date": day.date,
+            "avg_watts": round(day.avg_watts, WATTS_DIGITS),
+            "max_watts": round(day.max_watts, WATTS_DIGITS),
+            "min_watts": round(day.min_watts, WATTS_DIGITS),
+            "total_readings": day.total_readings,
+            "energy_wh": round(day.energy_wh, WH_DIGITS),
+            "cost": day.cost,
+            "covered_seconds": round(day.covered_seconds, 3),
+        }
 
 
 class HistoricalResponse(ApiModel):
@@ -160,9 +169,11 @@ class HistoricalResponse(ApiModel):
     @classmethod
     def of(cls, historical: Historical, zone: ZoneInfo) -> Self:
         """The API's view of the monitor's historical answer."""
-        return cls(
-            data=[ReadingOut.of(r, zone) for r in historical.data],
-            daily_stats=[DayStatsOut.of(d) for d in historical.daily_stats],
+        return cls.model_validate(
+            {
+                "data": [ReadingOut.row(r, zone) for r in historical.data],
+                "daily_stats": [DayStatsOut.row(d) for d in historical.daily_stats],
+            }
         )
 
 
@@ -183,7 +194,7 @@ class ApplianceOut(ApiModel):
         return cls(
             id=view.id,
             name=view.name,
-            address=f"0x{view.address:02x}",
+            address=f"0x{view.address:02X}",
             driver=view.driver,
             bus=view.bus,
             status=view.status,

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from typing import Annotated
 
 import structlog
-from fastapi import Depends, HTTPException, status
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.responses import JSONResponse
+from starlette.status import HTTP_401_UNAUTHORIZED
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from energymon.errors import ConfigError
 from energymon.settings import Settings
 
 __all__ = [
     "API_KEY_HEADER",
-    "ApiKeyGuard",
+    "ApiKeyMiddleware",
     "is_loopback",
     "load_api_key",
+    "security_schemes",
     "warn_if_open",
 ]
 
@@ -26,11 +27,10 @@ log = structlog.get_logger("energymon.security")
 API_KEY_HEADER = "X-API-Key"
 UNAUTHORIZED_DETAIL = f"missing or invalid API key (send it in the {API_KEY_HEADER} header)"
 
-# auto_error=False: a missing key is our 401 with our message, not FastAPI's 403.
-_header_scheme = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, scheme_name="APIKey")
-# Prometheus scrape configs (and Home Assistant's REST sensor) set `Authorization: Bearer ...`
-# more easily than a custom header, so the same key is accepted there too.
-_bearer_scheme = HTTPBearer(auto_error=False, scheme_name="Bearer")
+# ASGI header names arrive lower-cased. Prometheus scrape configs (and Home Assistant's REST
+# sensor) set `Authorization: Bearer ...` more easily than a custom header, so the same key is
+# accepted there too.
+_HEADER_NAME = API_KEY_HEADER.lower().encode()
 
 
 def load_api_key(settings: Settings) -> bytes | None:
@@ -53,36 +53,53 @@ def load_api_key(settings: Settings) -> bytes | None:
     return key.encode()
 
 
-class ApiKeyGuard:
-    """A dependency that rejects requests without the key with 401; a no-op without a key."""
+class ApiKeyMiddleware:
+    """Rejects HTTP requests without the key with a JSON 401, except on the public paths.
 
-    def __init__(self, key: bytes | None) -> None:
+    A pure ASGI middleware rather than a FastAPI dependency: it runs once per request at the cost
+    of a function call (a dependency costs a resolution per route on the busiest path), and it
+    covers every route, present and future, so none can be added unprotected by mistake. It sits
+    inside CORS, so preflights pass and a browser can read the 401.
+    """
+
+    def __init__(self, app: ASGIApp, key: bytes, public_paths: frozenset[str]) -> None:
+        self.app = app
         self._key = key
+        self._public_paths = public_paths
 
-    @property
-    def enabled(self) -> bool:
-        """Whether requests must carry the key."""
-        return self._key is not None
-
-    def __call__(
-        self,
-        header_key: Annotated[str | None, Depends(_header_scheme)],
-        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
-    ) -> None:
-        """Check the X-API-Key header (or a bearer token) in constant time."""
-        if self._key is None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on when it carries the key (or needs none); else answer 401."""
+        if scope["type"] != "http" or scope["path"] in self._public_paths:
+            await self.app(scope, receive, send)
             return
-        offered = header_key
-        if offered is None and bearer is not None:
-            offered = bearer.credentials
-        # Headers arrive as latin-1 text: encoding back yields the bytes the client sent.
-        if offered is not None and hmac.compare_digest(offered.encode("latin-1"), self._key):
+        if self._offered_key_matches(scope["headers"]):
+            await self.app(scope, receive, send)
             return
-        raise HTTPException(
-            status_code=status.HTTP_401_UNAUTHORIZED,
-            detail=UNAUTHORIZED_DETAIL,
+        response = JSONResponse(
+            {"detail": UNAUTHORIZED_DETAIL},
+            status_code=HTTP_401_UNAUTHORIZED,
             headers={"WWW-Authenticate": "Bearer"},
         )
+        await response(scope, receive, send)
+
+    def _offered_key_matches(self, headers: list[tuple[bytes, bytes]]) -> bool:
+        offered: bytes | None = None
+        for name, value in headers:
+            if name == _HEADER_NAME:
+                offered = value
+                break
+            if name == b"authorization" and value[:7].lower() == b"bearer ":
+                offered = value[7:].strip()
+        # Headers are compared as the bytes the client sent, in constant time.
+        return offered is not None and hmac.compare_digest(offered, self._key)
+
+
+def security_schemes() -> dict[str, dict[str, str]]:
+    """The OpenAPI security schemes the middleware accepts, for /docs' Authorize button."""
+    return {
+        "APIKey": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER},
+        "Bearer": {"type": "http", "scheme": "bearer"},
+    }
 
 
 def is_loopback(host: str) -> bool:

@@ -107,7 +107,9 @@ class ReadingStreams:
                     continue
                 if reading is None:  # close() asked us to end
                     return
-                event = ReadingOut.of(reading, self.zone).model_dump_json(by_alias=True)
+                event = ReadingOut.model_validate(
+                    ReadingOut.row(reading, self.zone)
+                ).model_dump_json(by_alias=True)
                 yield f"data: {event}\n\n"
         finally:
             unsubscribe()
