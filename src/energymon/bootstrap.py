@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,15 @@ from energymon.settings import ApplianceSettings, Settings
 from energymon.storage.base import ReadingStore
 from energymon.storage.sqlite import DB_FILENAME, SqliteStore
 
-__all__ = ["BusFactory", "SensorGroup", "build", "build_sensors", "open_store", "prepare_data_dir"]
+__all__ = [
+    "BusFactory",
+    "SensorGroup",
+    "build",
+    "build_sensors",
+    "check_startable",
+    "open_store",
+    "prepare_data_dir",
+]
 
 BusFactory = Callable[[int], SMBusLike]
 DATABASE_NAME = DB_FILENAME
@@ -84,8 +93,11 @@ def build_sensors(
     open_real = bus_factory or _open_real_bus
     sampling = settings.sampling
     groups: dict[tuple[bool, int], SensorGroup] = {}
-    for appliance in settings.appliances:
-        driver = registry.get(appliance.driver)
+    for index, appliance in enumerate(settings.appliances):
+        try:
+            driver = registry.get(appliance.driver)
+        except ConfigError as exc:
+            raise ConfigError(f"appliances[{index}].driver ({appliance.name}): {exc}") from None
         key = (driver.simulated, appliance.bus)
         if key not in groups:
             bus = FakeBus() if driver.simulated else open_real(appliance.bus)
@@ -118,6 +130,33 @@ def prepare_data_dir(settings: Settings) -> Path:
             + (hint if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else "")
         ) from exc
     return data_dir
+
+
+def _check_data_dir(data_dir: Path) -> None:
+    """ConfigError when data_dir cannot be created or written, without creating it."""
+    existing = data_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(
+            f"storage.data_dir: cannot create {data_dir}: {existing} is not a directory"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"storage.data_dir: cannot create {data_dir}: {existing} is not writable"
+            " (run as a user that may write there, or set storage.data_dir)"
+        )
+
+
+def check_startable(settings: Settings) -> None:
+    """What `serve` would refuse before it starts, found without starting or touching hardware:
+    unknown drivers and profiles, an unusable API key file, an impossible data directory."""
+    from energymon.api.security import load_api_key
+    from energymon.drivers.fakebus import FakeBus
+
+    build_sensors(settings, clock=SystemClock(), bus_factory=lambda number: FakeBus())
+    load_api_key(settings)
+    _check_data_dir(settings.storage.data_dir)
 
 
 def open_store(settings: Settings) -> ReadingStore:

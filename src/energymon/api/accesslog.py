@@ -13,12 +13,14 @@ import datetime as dt
 import logging
 import queue
 import re
+import sys
 import time
 from collections.abc import Iterator
 from logging.handlers import QueueHandler, QueueListener, TimedRotatingFileHandler
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["ACCESS_LOG_NAME", "AccessLog", "AccessLogMiddleware", "request_target"]
@@ -33,6 +35,8 @@ _ROTATED_SUFFIX = re.compile(r"^\d{4}-\d{2}-\d{2}(_\d{2}-\d{2}-\d{2})?$")
 _SECRET_QUERY = re.compile(r"(^|&)((?:api[_-]?key|token)=)[^&]*", re.IGNORECASE)
 _MASK = r"\1\2***"
 
+log = structlog.get_logger("energymon.api")
+
 
 class _ZoneFormatter(logging.Formatter):
     """The seed's line format with times in the configured zone, not the process's."""
@@ -45,6 +49,33 @@ class _ZoneFormatter(logging.Formatter):
         """The record's time as local wall time of the configured zone."""
         moment = dt.datetime.fromtimestamp(record.created, self._zone)
         return moment.strftime(datefmt or TIME_FORMAT)
+
+
+class _FileHandler(TimedRotatingFileHandler):
+    """The rotating file; a write that fails (a full disk) is reported once, not as a
+    traceback on stderr for every request, and once more when writing works again."""
+
+    _failing = False
+    _failed_now = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write the line; note whether it worked."""
+        self._failed_now = False
+        super().emit(record)
+        if self._failing and not self._failed_now:
+            self._failing = False
+            log.info("access log writable again", path=str(self.baseFilename))
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        """Called by emit when writing failed: say so once per outage."""
+        self._failed_now = True
+        if not self._failing:
+            self._failing = True
+            log.error(
+                "access log write failed; requests go unlogged until it works",
+                path=str(self.baseFilename),
+                error=str(sys.exc_info()[1]),
+            )
 
 
 class AccessLog:
@@ -66,7 +97,7 @@ class AccessLog:
         if self._listener is not None:
             return
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        handler = TimedRotatingFileHandler(
+        handler = _FileHandler(
             self.path, when="midnight", backupCount=self.retention_days, encoding="utf-8"
         )
         handler.setFormatter(_ZoneFormatter(self.zone))

@@ -11,10 +11,10 @@ repeats; `timestamp_utc` (ISO 8601 with `Z`) is the unambiguous instant for new 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Self
+from typing import Annotated, Self
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from energymon.domain.model import ApplianceStatus, Reading
 from energymon.service.views import (
@@ -57,6 +57,16 @@ def local_time(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return moment.astimezone(zone).replace(tzinfo=None)
 
 
+# The seed's wall-clock timestamp has no offset, so it is not an RFC 3339 `date-time`: declare
+# the string it is, or clients that validate responses (and generated clients) reject it.
+LocalDateTime = Annotated[
+    dt.datetime,
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$"}
+    ),
+]
+
+
 class ApiModel(BaseModel):
     """Base of every response model: immutable, built by field name or alias."""
 
@@ -72,7 +82,7 @@ class ErrorOut(ApiModel):
 class ReadingOut(ApiModel):
     """One stored reading: the seed's keys, then volts, amps and the UTC instant."""
 
-    timestamp: dt.datetime = Field(
+    timestamp: LocalDateTime = Field(
         description="Start of the reading's interval, local time of the configured zone, "
         "ISO 8601 without offset (the seed's format).",
         examples=["2024-12-04T10:30:45"],

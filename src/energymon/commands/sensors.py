@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Iterable
 
-from energymon.bootstrap import SensorGroup, build_sensors
+from energymon.bootstrap import SensorGroup, build_sensors, check_startable
 from energymon.drivers.base import SensorError
 from energymon.service.clock import SystemClock
 from energymon.service.sampler import Channel
@@ -121,6 +121,7 @@ def scan(args: argparse.Namespace) -> int:
 def check_config(args: argparse.Namespace) -> int:
     """Validate the settings and print them as effective TOML-like JSON."""
     settings = load_settings(args.config)
+    check_startable(settings)
     data = settings.model_dump(mode="json", exclude={"api_key"})
     data["api_key"] = "(set)" if settings.api_key is not None else None
     data["timezone"] = str(settings.zone.key)

@@ -55,6 +55,7 @@ class StorageWriter:
         self.clock = clock
         self.reading_log = reading_log
         self.last_error: str | None = None
+        self._log_failing = False  # the CSV log refused writes; said once until it works again
         self._log_queue: deque[Reading] = deque(maxlen=1_000_000)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -95,7 +96,8 @@ class StorageWriter:
             try:
                 result = self.store.flush()
             except StorageError as exc:
-                if self.last_error != str(exc):
+                # Once per outage: the message's counts change every flush, the problem does not.
+                if self.last_error is None:
                     log.error("storage write failed; readings kept in memory", error=str(exc))
                 self.last_error = str(exc)
                 return False
@@ -114,7 +116,13 @@ class StorageWriter:
                 self._log_queue.popleft()
             reading_log.tick(round(self.clock.time() * 1000))
         except OSError as exc:
-            log.error("CSV log write failed; will retry", error=str(exc))
+            if not self._log_failing:
+                log.error("CSV log write failed; rows kept in memory, will retry", error=str(exc))
+            self._log_failing = True
+            return
+        if self._log_failing:
+            log.info("CSV log writable again")
+            self._log_failing = False
 
     def _maybe_prune(self) -> None:
         now = self.clock.monotonic()
