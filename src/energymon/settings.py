@@ -87,7 +87,8 @@ class StorageSettings(_Section):
     retention_days: int = Field(7, ge=1, le=3660)
     minute_retention_days: int = Field(90, ge=1, le=3660)
     flush_interval_seconds: float = Field(10.0, gt=0, le=3600)
-    csv_interval_seconds: float = Field(60.0, gt=0, le=86400)
+    # The seed's CSV timestamps have whole seconds: a row per second at the most.
+    csv_interval_seconds: float = Field(60.0, ge=1, le=86400)
     # Readings kept in memory while the disk refuses writes (R5); oldest dropped beyond this.
     max_buffered_readings: int = Field(500_000, ge=1000)
 

@@ -211,7 +211,10 @@ class BusSampler:
         limit = max(STALE_SECONDS, 3 * conversion)
         if state.stale_reads * self.period_seconds > limit:
             state.stale_reads = 0
-            self._fail(channel, SensorError(f"no new conversion for {limit:.1f} s (ADC stopped?)"))
+            where = getattr(channel.sensor, "address", None)
+            prefix = f"{self.name} address 0x{where:02X}: " if isinstance(where, int) else ""
+            reason = f"{prefix}no new conversion for {limit:.1f} s (ADC stopped?)"
+            self._fail(channel, SensorError(reason))
 
     def _fail(self, channel: Channel, exc: SensorError) -> None:
         state = channel.state
