@@ -9,6 +9,7 @@ once it returns; with the default handlers that would end the process on the spo
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gc
 import signal
 import socket
@@ -41,6 +42,7 @@ GRACEFUL_SHUTDOWN_SECONDS = 5
 # unplugged still serves (503 per appliance) rather than being restarted in a loop.
 READY_GRACE_SECONDS = 30.0
 SWITCH_INTERVAL_SECONDS = 0.001
+M_ARENA_MAX = -8  # glibc's mallopt parameter number
 
 _Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
@@ -93,6 +95,23 @@ def _install_signal_handlers(server: _Server) -> dict[signal.Signals, _Handler]:
     return {sig: signal.signal(sig, request_exit) for sig in (signal.SIGTERM, signal.SIGINT)}
 
 
+def _cap_malloc_arenas() -> None:
+    """Ask glibc for two malloc arenas, not one per thread that ever allocated.
+
+    Thread-pool workers, samplers and the log writer each get an arena by default, and memory
+    freed in one thread's arena is rarely returned: RSS creeps up by megabytes under load with
+    no Python object leaking (tracemalloc shows none). MALLOC_ARENA_MAX=2 in the unit does the
+    same for the installed service; this covers `energymon serve` started by hand.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(M_ARENA_MAX, 2)
+    except (OSError, AttributeError):
+        return  # not glibc (musl has no arenas to cap)
+
+
 def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> int:
     """Run sampling, storage and the HTTP API until SIGTERM or Ctrl-C; returns the exit code.
 
@@ -100,6 +119,7 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     sensor or file is touched.
     """
     configure_logging(settings.log_level)
+    _cap_malloc_arenas()
     # The samplers share the GIL with request handling. Python hands it over every 5 ms by
     # default; 1 ms keeps a sampler's lag behind its deadline within a millisecond or two even
     # while a long query computes, for a negligible cost in thread switches.
