@@ -51,7 +51,7 @@ def config_mapping(
         "storage": {
             "data_dir": str(data_dir),
             "flush_interval_seconds": 0.5,
-            "csv_interval_seconds": 0.5,
+            "csv_interval_seconds": 1.0,
             **(storage or {}),
         },
         "tariff": {"price_per_kwh": 0.30, "currency": "EUR"},

@@ -90,7 +90,7 @@ def test_sigkill_at_random_moments_loses_at_most_one_flush_window(
     """Killed again and again, the service leaves a sound database with every reading older
     than one flush window, counters that never go back and a CSV log without torn lines."""
     server = make_piped_server(
-        tmp_path, storage={"flush_interval_seconds": FLUSH_SECONDS, "csv_interval_seconds": 0.2}
+        tmp_path, storage={"flush_interval_seconds": FLUSH_SECONDS, "csv_interval_seconds": 1.0}
     )
     rng = random.Random(6)
     must_keep: dict[tuple[int, int], float] = {}
