@@ -1,0 +1,164 @@
+"""What the in-process benchmarks share: simulated settings, a clock that jumps, the wiring.
+
+`JumpClock` is the clock seam the sampler already has (`service.clock.Clock`), used so that
+no benchmark waits in real time: `wait()` moves time to the deadline at once and fires timers
+due on the way (the writer's flush), so `BusSampler.run()` runs its real deadline loop as fast
+as the CPU allows.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from energymon.bootstrap import build_sensors
+from energymon.service.clock import Clock, SystemClock
+from energymon.service.monitor import Monitor
+from energymon.service.sampler import BusSampler
+from energymon.service.writer import StorageWriter
+from energymon.settings import Settings, settings_from_mapping
+from energymon.storage.csvlog import CsvLog, logs_dir
+from energymon.storage.sqlite import SqliteStore
+
+__all__ = ["DEFAULT_APPLIANCES", "JumpClock", "appliances", "bench_settings", "wire_burst"]
+
+# The default configuration's three appliances: (id, name, profile, address).
+DEFAULT_APPLIANCES = (
+    (1, "Refrigerator", "refrigerator", 0x40),
+    (2, "Air Conditioner", "air-conditioner", 0x41),
+    (3, "Water Heater", "water-heater", 0x44),
+)
+PACE_SLEEP_SECONDS = 0.002  # a paced clock sleeps in steps of at least this
+_MORE_PROFILES = ("refrigerator", "air-conditioner", "water-heater", "constant", "pulsed", "step")
+
+
+def appliances(count: int) -> list[dict[str, Any]]:
+    """`count` simulated appliances: the default three, then more on the bus's other addresses."""
+    if count <= len(DEFAULT_APPLIANCES):
+        chosen = DEFAULT_APPLIANCES[:count]
+    else:  # up to 16 INA219s on one bus: 0x40..0x4F
+        chosen = tuple(
+            (i + 1, f"Appliance {i + 1}", _MORE_PROFILES[i % len(_MORE_PROFILES)], 0x40 + i)
+            for i in range(count)
+        )
+    return [
+        {
+            "id": appliance_id,
+            "name": name,
+            "driver": "simulated",
+            "address": address,
+            "simulation": {"profile": profile},
+        }
+        for appliance_id, name, profile, address in chosen
+    ]
+
+
+def bench_settings(
+    data_dir: Path,
+    *,
+    appliance_list: list[dict[str, Any]] | None = None,
+    sampling: dict[str, Any] | None = None,
+    storage: dict[str, Any] | None = None,
+) -> Settings:
+    """Settings as the default config has them, in UTC, with data under `data_dir`."""
+    return settings_from_mapping(
+        {
+            "timezone": "UTC",
+            "sampling": sampling or {},
+            "storage": {"data_dir": str(data_dir), **(storage or {})},
+            "appliances": appliance_list or appliances(3),
+        }
+    )
+
+
+class JumpClock:
+    """Wall and monotonic time (the same number) that advance only when waited on or told.
+
+    Args:
+        start: epoch seconds to start at.
+        stop_at: `wait` reports "stopped" once time reaches this (ends `BusSampler.run`).
+        speedup: simulated seconds per real second at most; `wait` sleeps when ahead of that
+            pace (None: never sleeps, a pure burst).
+    """
+
+    def __init__(
+        self, start: float, *, stop_at: float = float("inf"), speedup: float | None = None
+    ) -> None:
+        self.now = start
+        self.stop_at = stop_at
+        self.speedup = speedup
+        self._timers: list[list[Any]] = []  # [every_seconds, next_due, callback]
+        self._paced_from = (start, time.perf_counter())
+
+    def time(self) -> float:
+        """Simulated epoch seconds."""
+        return self.now
+
+    def monotonic(self) -> float:
+        """The same simulated seconds: they never go back."""
+        return self.now
+
+    def every(self, seconds: float, callback: Callable[[], object]) -> None:
+        """Call `callback` each time `seconds` of simulated time have passed."""
+        self._timers.append([seconds, self.now + seconds, callback])
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward, firing the timers that fall due."""
+        self.now += max(seconds, 0.0)
+        for timer in self._timers:
+            while timer[1] <= self.now:
+                timer[1] += timer[0]
+                timer[2]()
+
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        """Jump instead of sleeping; True (stopped) when told to stop or at `stop_at`."""
+        if stop.is_set():
+            return True
+        self.advance(seconds)
+        if self.speedup is not None:
+            simulated_from, real_from = self._paced_from
+            ahead = real_from + (self.now - simulated_from) / self.speedup - time.perf_counter()
+            if ahead > PACE_SLEEP_SECONDS and stop.wait(ahead):
+                return True
+        return stop.is_set() or self.now >= self.stop_at
+
+
+def wire_burst(settings: Settings, sampler_clock: Clock) -> Monitor:
+    """The Monitor of `bootstrap.build`, but samplers on `sampler_clock` (a burst) while the
+    writer flushes on the real clock: `build` takes one clock for both (see the report).
+    """
+    storage = settings.storage
+    store = SqliteStore.from_settings(storage, settings.zone)
+    groups = build_sensors(settings, clock=sampler_clock)
+    csv_log = CsvLog(
+        logs_dir(storage.data_dir),
+        settings.zone,
+        interval_seconds=storage.csv_interval_seconds,
+        retention_days=storage.retention_days,
+    )
+    writer = StorageWriter(
+        store,
+        flush_interval_seconds=storage.flush_interval_seconds,
+        clock=SystemClock(),
+        reading_log=csv_log,
+    )
+    samplers = [
+        BusSampler(
+            group.name,
+            group.channels,
+            period_seconds=settings.sampling.sample_period_seconds,
+            clock=sampler_clock,
+        )
+        for group in groups
+    ]
+    return Monitor(
+        settings,
+        samplers=samplers,
+        store=store,
+        writer=writer,
+        clock=SystemClock(),
+        buses=[group.bus for group in groups],
+    )
