@@ -33,7 +33,7 @@ from energymon.domain import buckets, stats
 from energymon.domain.buckets import DAY_MS, HOUR_MS
 from energymon.domain.model import Reading
 from energymon.drivers import profiles
-from energymon.storage import sqlite_schema, sqlite_tables
+from energymon.storage import sqlite_raw, sqlite_schema, sqlite_tables
 from energymon.storage.sqlite import DB_FILENAME, SqliteStore
 
 __all__ = ["Dataset", "dataset", "install", "seed_csv", "template_day"]
@@ -160,7 +160,7 @@ def build_dataset(path: Path, *, days: int, retention_days: int, anchor_ms: int)
 def _cache_key(days: int, retention_days: int) -> str:
     text = f"{DATAGEN_VERSION}/{energymon.__version__}/{days}/{retention_days}"
     digest = hashlib.sha256(text.encode())
-    for module in (sqlite_schema, sqlite_tables, stats, buckets, profiles):
+    for module in (sqlite_schema, sqlite_tables, sqlite_raw, stats, buckets, profiles):
         digest.update(Path(module.__file__ or "").read_bytes())
     return digest.hexdigest()[:16]
 

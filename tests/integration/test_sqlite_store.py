@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import sqlite3
@@ -191,6 +192,31 @@ def test_migrations_run_from_the_recorded_version(tmp_path: Path) -> None:
         assert conn.execute("SELECT count(*) FROM notes").fetchone()[0] == 0
     finally:
         conn.close()
+
+
+def test_a_schema_1_database_keeps_its_raw_readings_on_upgrade(tmp_path: Path) -> None:
+    """Raw rows keyed by appliance (schema 1) are all found again after the migration."""
+    data = readings(days=0.01, step_seconds=1, appliances=3)
+    source = SqliteStore(tmp_path / "source.db", zone=BERLIN)  # the rollups schema 1 kept too
+    source.append(data)
+    source.close()
+    conn = connect(tmp_path / "v1.db")
+    try:
+        migrate(conn, MIGRATIONS[:1])
+        conn.execute("ATTACH ? AS source", (str(source.path),))
+        for name in ("rollup_minute", "rollup_hour", "rollup_day"):
+            conn.execute(f"INSERT INTO {name} SELECT * FROM source.{name}")
+        conn.execute("INSERT INTO appliances VALUES (3), (1), (2)")
+        conn.executemany(
+            "INSERT INTO readings VALUES (?, ?, ?, ?, ?, ?, ?, ?)", map(dataclasses.astuple, data)
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    store = SqliteStore(tmp_path / "v1.db", zone=BERLIN)
+    assert store.readings_between(T0_MS, T0_MS + DAY_MS, None, 10_000) == data
+    assert store.latest(2, 3) == [r for r in data if r.appliance_id == 2][-3:]
+    store.close()
 
 
 def test_an_old_reading_in_a_bucket_with_data_is_skipped_on_import(tmp_path: Path) -> None:

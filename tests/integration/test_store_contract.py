@@ -157,6 +157,19 @@ def test_a_reading_appended_twice_is_stored_and_counted_once(store: ReadingStore
     assert store.lifetime_energy_wh()[1] == pytest.approx(5.0)
 
 
+def test_a_flush_of_known_repeated_and_new_readings_keeps_each_new_key_once(
+    store: ReadingStore,
+) -> None:
+    """A batch mixing stored keys, repeats and new keys stores and counts only the new, once."""
+    store.append(seconds(1, DAY_START_MS, 10))
+    store.flush()
+    store.append(seconds(1, DAY_START_MS + 5000, 10) * 2)  # 5 stored, 5 new; each twice
+    assert store.flush().readings == 5
+    assert store.daily_stats(DAY, DAY, 1)[0].total_readings == 15
+    stored = store.readings_between(DAY_START_MS, DAY_END_MS, 1, 100)
+    assert [r.timestamp_ms - DAY_START_MS for r in stored] == [i * 1000 for i in range(15)]
+
+
 def test_latest_takes_the_newest_of_stored_and_buffered(store: ReadingStore) -> None:
     """latest spans the flush boundary and returns oldest first."""
     store.append(seconds(1, DAY_START_MS, 10))

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import Tier, bucket_index, index_start
 from energymon.domain.model import Reading
-from energymon.domain.stats import BucketKey, Rollups, Totals
+from energymon.domain.stats import BucketKey, Rollups, Totals, time_order, totals_of
 
 __all__ = ["Grouping", "choose_tier", "merge_unique", "resample", "resample_readings"]
 
@@ -77,6 +77,11 @@ class Grouping:
             per_group = -(-per_group // _SECOND_MS) * _SECOND_MS
         return cls(tier, zone, start_ms, end_ms, first, per_group)
 
+    @property
+    def one_per_group(self) -> bool:
+        """Each bucket is a group of its own: a point per stored bucket, nothing to merge."""
+        return self.per_group == 1
+
     def group_of(self, bucket_start_ms: int) -> int:
         """The number of the group holding the bucket that starts at `bucket_start_ms`."""
         index = bucket_index(self.tier, bucket_start_ms, self.zone)
@@ -107,7 +112,7 @@ class Grouping:
             totals.to_reading(appliance_id, self.group_start(group))
             for (appliance_id, group), totals in groups.items()
         ]
-        readings.sort(key=lambda reading: (reading.timestamp_ms, reading.appliance_id))
+        readings.sort(key=time_order)
         return readings
 
 
@@ -134,15 +139,12 @@ def resample_readings(
 ) -> list[Reading]:
     """Raw readings in [start_ms, end_ms) merged into at most `max_points` per appliance."""
     grouping = Grouping.fit(Tier.RAW, start_ms, end_ms, max_points, zone)
-    groups: Rollups = {}
+    groups: dict[BucketKey, list[Reading]] = {}
     for reading in readings:
         if start_ms <= reading.timestamp_ms < end_ms:
             key = (reading.appliance_id, (reading.timestamp_ms - start_ms) // grouping.per_group)
-            into = groups.get(key)
-            if into is None:
-                into = groups[key] = Totals()
-            into.add(reading)
-    return grouping.readings(groups)
+            groups.setdefault(key, []).append(reading)
+    return grouping.readings({key: totals_of(group) for key, group in groups.items()})
 
 
 def merge_unique(stored: Iterable[Reading], buffered: Iterable[Reading]) -> list[Reading]:
@@ -153,4 +155,4 @@ def merge_unique(stored: Iterable[Reading], buffered: Iterable[Reading]) -> list
     by_key: dict[BucketKey, Reading] = {}
     for reading in (*stored, *buffered):
         by_key.setdefault((reading.appliance_id, reading.timestamp_ms), reading)
-    return sorted(by_key.values(), key=lambda reading: (reading.timestamp_ms, reading.appliance_id))
+    return sorted(by_key.values(), key=time_order)

@@ -6,6 +6,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 
 from energymon.domain.model import Gap, Reading
 
@@ -37,20 +38,24 @@ class PendingBuffer:
     def __init__(self, max_readings: int) -> None:
         self._lock = threading.Lock()
         self._max_readings = max_readings
-        self._readings: deque[Reading] = deque(maxlen=max_readings)
+        self._readings: deque[Reading] = deque()
         self._gaps: list[Gap] = []
         self._head_seq = 0  # sequence number of self._readings[0]
         self._dropped = 0
 
     def append(self, readings: Iterable[Reading]) -> None:
         """Add readings; the sampler's hot path, so a lock and a deque extend, nothing more."""
-        new = readings if isinstance(readings, list | tuple) else list(readings)
         with self._lock:
-            overflow = len(self._readings) + len(new) - self._max_readings
-            if overflow > 0:
-                self._head_seq += overflow
-                self._dropped += overflow
-            self._readings.extend(new)
+            self._readings.extend(readings)
+            if len(self._readings) > self._max_readings:
+                self._drop_oldest()
+
+    def _drop_oldest(self) -> None:
+        overflow = len(self._readings) - self._max_readings
+        for _ in range(overflow):
+            self._readings.popleft()
+        self._head_seq += overflow
+        self._dropped += overflow
 
     def add_gap(self, gap: Gap) -> None:
         """Add a gap."""
@@ -69,9 +74,8 @@ class PendingBuffer:
             stored = batch.end_seq - self._head_seq
             if stored >= len(self._readings):
                 self._readings.clear()
-            else:
-                for _ in range(stored):
-                    self._readings.popleft()
+            elif stored > 0:  # keep what arrived during the flush (a copy in C, not a loop)
+                self._readings = deque(islice(self._readings, stored, None))
             self._head_seq += max(stored, 0)
             del self._gaps[: len(batch.gaps)]
 

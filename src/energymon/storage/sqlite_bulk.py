@@ -7,7 +7,7 @@ from itertools import islice
 
 from energymon.domain.buckets import HOUR_MS
 from energymon.domain.model import Gap, Reading
-from energymon.storage import tiers
+from energymon.storage import dedupe, tiers
 from energymon.storage.buffer import Batch
 from energymon.storage.sqlite_db import SqliteDatabase
 from energymon.storage.sqlite_tables import SqliteTables
@@ -47,25 +47,34 @@ def _hour_aligned_chunks(readings: Sequence[Reading], size: int) -> Iterator[lis
 
 
 def store_batch(tables: SqliteTables, batch: Batch) -> int:
-    """A flush's writes: new readings with their rollups, and gaps; returns how many were new."""
-    new = tiers.unseen(tables, batch.readings)
-    tables.write(new, raw=True)
+    """A flush's writes: new readings with their rollups, and gaps; returns how many were new.
+
+    A flush normally holds only new readings, stored at once; only when some key is stored
+    already (or repeated) are the new ones sorted out first, so none is rolled up twice.
+    """
+    new: Sequence[Reading] = batch.readings
+    if new:
+        tables.register({r.appliance_id for r in new})
+        if not tables.insert_if_all_new(new):
+            new = dedupe.unseen(tables, new)
+            tables.insert(new)
+        tables.add_rollups(new)
     tables.add_gaps(batch.gaps)
     return len(new)
 
 
 def import_readings(db: SqliteDatabase, readings: Sequence[Reading], gaps: Sequence[Gap]) -> int:
-    """Add historical readings idempotently (see tiers.split_import); returns how many were new.
+    """Add historical readings idempotently (see dedupe.split_import); returns how many were new.
 
     Which readings are new is decided once, against the store before the import; they are then
     written in hour-aligned transactions, so an import cut short can simply be run again.
     """
     fresh, rollup_only = db.write(
-        lambda tables: tiers.split_import(tables, readings, horizon=db.horizon, zone=db.zone)
+        lambda tables: dedupe.split_import(tables, readings, horizon=db.horizon, zone=db.zone)
     )
 
     def write_fresh(tables: SqliteTables, chunk: list[Reading]) -> int:
-        new = tiers.unseen(tables, chunk)  # a flush may have stored some since
+        new = dedupe.unseen(tables, chunk)  # a flush may have stored some since
         tables.write(new, raw=True)
         return len(new)
 
@@ -90,7 +99,7 @@ def bulk_load(db: SqliteDatabase, readings: Iterable[Reading], *, batch_rows: in
     horizon = db.horizon
 
     def store(tables: SqliteTables, chunk: Sequence[Reading]) -> int:
-        new = tiers.unseen(tables, chunk)
+        new = dedupe.unseen(tables, chunk)
         for raw in (True, False):
             part = [r for r in new if (r.timestamp_ms >= horizon.raw_from_ms) is raw]
             tables.write(part, raw=raw, minutes_from_ms=horizon.minute_from_ms)
@@ -108,12 +117,10 @@ def prune(db: SqliteDatabase, horizon: tiers.Horizon) -> int:
 
     Flushes slip in between batches. Returns the rows deleted.
     """
-    appliances = db.write(lambda tables: tables.appliance_ids())
     batches: list[Callable[[SqliteTables], int]] = [
-        lambda t, a=a: t.prune_raw(a, horizon.raw_from_ms, PRUNE_BATCH_ROWS)  # type: ignore[misc]
-        for a in sorted(appliances)
+        lambda t: t.prune_raw(horizon.raw_from_ms, PRUNE_BATCH_ROWS),
+        lambda t: t.prune_minutes(horizon.minute_from_ms, PRUNE_BATCH_ROWS),
     ]
-    batches.append(lambda t: t.prune_minutes(horizon.minute_from_ms, PRUNE_BATCH_ROWS))
     deleted = 0
     for batch in batches:
         while (count := db.write(batch)) > 0:

@@ -6,9 +6,13 @@ DESIGN.md promises. NORMAL would skip that fsync and could lose everything since
 checkpoint (minutes) on a power cut; one fsync per 10 s is cheap even on an SD card. Either way
 the database is never corrupt: recovery replays the WAL up to its last whole, checksummed commit.
 
-Size. Rows are small (integer keys, REAL values) in WITHOUT ROWID tables clustered on their key,
-and pages are 1 KiB: a flush rewrites the last leaf of each table it touches, so a small page
-is what keeps the bytes written per reading low.
+Bytes written. Each commit appends every page it changed to the WAL (page + 24 bytes), and the
+kernel counts whole 4 KiB blocks; on top come the wal-index (-shm) pages the kernel writes back
+every half minute, and the pages a checkpoint copies into the database. So a flush must change
+few pages: pages are 1 KiB, raw readings are one time-ordered rowid table that a flush appends
+to at its right edge (see sqlite_raw), and rollups are keyed by bucket first, so a flush
+changes one leaf per tier whatever the number of appliances. A flush of 30 readings changes
+about 8 pages, where raw rows keyed by appliance first changed about 17.
 """
 
 from __future__ import annotations
@@ -52,8 +56,8 @@ _ROLLUP_COLUMNS = """(
 ) WITHOUT ROWID"""
 
 # Rollups are keyed by bucket first: one flush touches one leaf per tier, whatever the number
-# of appliances, and daily stats pool the appliances of a day anyway. Raw readings are keyed by
-# appliance first, so `latest` and ranges of one appliance are a single index walk.
+# of appliances, and daily stats pool the appliances of a day anyway. (v1 keyed raw readings
+# by appliance first; v2 replaces that table.)
 _SCHEMA_V1 = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID",
     """CREATE TABLE readings (
@@ -85,9 +89,45 @@ def _create_v1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# v2: raw readings in one rowid table in time order, keyed ts_ms * 65536 + the appliance's
+# slot (sqlite_raw.SLOTS); appliances get their slots in id order. ts_ms and slot are virtual
+# columns (computed when read, never stored) for people reading the file with sqlite3.
+_SCHEMA_V2 = (
+    "ALTER TABLE appliances RENAME TO appliances_v1",
+    """CREATE TABLE appliances (
+        appliance_id INTEGER PRIMARY KEY,
+        slot INTEGER NOT NULL UNIQUE
+    )""",
+    """INSERT INTO appliances (appliance_id, slot)
+       SELECT appliance_id, row_number() OVER (ORDER BY appliance_id) - 1 FROM appliances_v1""",
+    "DROP TABLE appliances_v1",
+    "ALTER TABLE readings RENAME TO readings_v1",
+    """CREATE TABLE readings (
+        key INTEGER PRIMARY KEY,
+        watts REAL NOT NULL,
+        volts REAL NOT NULL,
+        amps REAL NOT NULL,
+        energy_wh REAL NOT NULL,
+        covered_s REAL NOT NULL,
+        samples INTEGER NOT NULL,
+        ts_ms INTEGER AS (key >> 16) VIRTUAL,
+        slot INTEGER AS (key & 65535) VIRTUAL
+    )""",
+    """INSERT INTO readings (key, watts, volts, amps, energy_wh, covered_s, samples)
+       SELECT r.ts_ms * 65536 + a.slot, r.watts, r.volts, r.amps, r.energy_wh, r.covered_s,
+       r.samples FROM readings_v1 AS r JOIN appliances AS a USING (appliance_id) ORDER BY 1""",
+    "DROP TABLE readings_v1",
+)
+
+
+def _readings_in_time_order(conn: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_V2:
+        conn.execute(statement)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 # MIGRATIONS[n] takes a database from user_version n to n + 1. Append, never edit.
-MIGRATIONS: tuple[Migration, ...] = (_create_v1,)
+MIGRATIONS: tuple[Migration, ...] = (_create_v1, _readings_in_time_order)
 
 
 def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:

@@ -4,32 +4,25 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from operator import attrgetter
+from itertools import starmap
 from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import HOUR_MS, LocalDays, Tier
-from energymon.domain.model import Gap, Reading
+from energymon.domain.model import DailyStats, Gap, Reading
 from energymon.domain.resample import Grouping
-from energymon.domain.stats import BucketKey, Rollups, Totals, tier_rollups
+from energymon.domain.stats import BucketKey, Rollups, Totals, day_stats, tier_rollups
+from energymon.storage.sqlite_batch import BatchInsert
+from energymon.storage.sqlite_raw import RawReadings
 from energymon.storage.tiers import NOTHING_PRUNED_MS, Horizon
 
 __all__ = ["SqliteTables"]
 
 _TABLE = {Tier.MINUTE: "rollup_minute", Tier.HOUR: "rollup_hour", Tier.DAY: "rollup_day"}
-_READING_FIELDS = attrgetter(
-    "appliance_id", "timestamp_ms", "watts", "volts", "amps", "energy_wh", "covered_seconds",
-    "samples",
-)  # fmt: skip
-_SELECT_READINGS = """SELECT appliance_id, ts_ms, watts, volts, amps, energy_wh, covered_s,
-    samples FROM readings"""
-_INSERT_READING = """INSERT INTO readings (appliance_id, ts_ms, watts, volts, amps, energy_wh,
-    covered_s, samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
 _SELECT_ROLLUPS = """SELECT bucket_ms, appliance_id, count, sum_watts, min_watts, max_watts,
     energy_wh, covered_s, sum_volts, sum_amps, energy_in_wh FROM {table}"""
-_UPSERT_ROLLUP = """INSERT INTO {table} (bucket_ms, appliance_id, count, sum_watts, min_watts,
-    max_watts, energy_wh, covered_s, sum_volts, sum_amps, energy_in_wh)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (bucket_ms, appliance_id) DO UPDATE SET
+_ROLLUP_COLUMNS = """(bucket_ms, appliance_id, count, sum_watts, min_watts, max_watts,
+    energy_wh, covered_s, sum_volts, sum_amps, energy_in_wh)"""
+_ADD_TO_STORED = """ON CONFLICT (bucket_ms, appliance_id) DO UPDATE SET
     count = count + excluded.count,
     sum_watts = sum_watts + excluded.sum_watts,
     min_watts = min(min_watts, excluded.min_watts),
@@ -39,6 +32,10 @@ ON CONFLICT (bucket_ms, appliance_id) DO UPDATE SET
     sum_volts = sum_volts + excluded.sum_volts,
     sum_amps = sum_amps + excluded.sum_amps,
     energy_in_wh = energy_in_wh + excluded.energy_in_wh"""
+_UPSERT_TIER = {
+    tier: BatchInsert(f"INSERT INTO {table} {_ROLLUP_COLUMNS}", 11, _ADD_TO_STORED)
+    for tier, table in _TABLE.items()
+}
 
 
 def _per_tier(template: str) -> dict[Tier, str]:
@@ -56,7 +53,19 @@ _GROUP_TIER = _per_tier(
     WHERE bucket_ms >= :start AND bucket_ms < :end AND (:owner IS NULL OR appliance_id = :owner)
     GROUP BY appliance_id, grp"""
 )
-_UPSERT_TIER = _per_tier(_UPSERT_ROLLUP)
+# One Reading per bucket, as Totals.to_reading makes it (the same IEEE divisions).
+_BUCKET_READINGS = _per_tier(
+    """SELECT appliance_id, bucket_ms, sum_watts / count, sum_volts / count, sum_amps / count,
+    energy_wh, covered_s, count FROM {table}
+    WHERE bucket_ms >= :start AND bucket_ms < :end AND count > 0
+    AND (:owner IS NULL OR appliance_id = :owner) ORDER BY bucket_ms, appliance_id"""
+)
+# Appliances pooled per day as stats.pool pools them: sums in appliance order, min, max, and
+# covered seconds averaged over the appliances with readings.
+_POOLED_DAYS = """SELECT bucket_ms, sum(count), sum(sum_watts), min(min_watts), max(max_watts),
+    sum(energy_wh), sum(covered_s) / count(*) FROM rollup_day
+    WHERE bucket_ms >= :start AND bucket_ms < :end AND count > 0
+    AND (:owner IS NULL OR appliance_id = :owner) GROUP BY bucket_ms ORDER BY bucket_ms"""
 
 
 def _totals_row(key: BucketKey, t: Totals) -> tuple[float, ...]:
@@ -67,45 +76,12 @@ def _totals_row(key: BucketKey, t: Totals) -> tuple[float, ...]:
     )  # fmt: skip
 
 
-class SqliteTables:
+class SqliteTables(RawReadings):
     """One connection's view of the tables; implements tiers.StoredTiers."""
 
     def __init__(self, conn: sqlite3.Connection, zone: ZoneInfo) -> None:
-        self.conn = conn
+        super().__init__(conn)
         self.zone = zone
-
-    def appliance_ids(self) -> set[int]:
-        """Every appliance with stored readings."""
-        return {row[0] for row in self.conn.execute("SELECT appliance_id FROM appliances")}
-
-    def raw_count(self, appliance_id: int, start_ms: int, end_ms: int, limit: int) -> int:
-        """Raw readings of one appliance in [start_ms, end_ms), counting no further than `limit`."""
-        sql = """SELECT count(*) FROM (SELECT 1 FROM readings
-                 WHERE appliance_id = ? AND ts_ms >= ? AND ts_ms < ? LIMIT ?)"""
-        count: int = self.conn.execute(sql, (appliance_id, start_ms, end_ms, limit)).fetchone()[0]
-        return count
-
-    def raw_between(self, appliance_id: int | None, start_ms: int, end_ms: int) -> list[Reading]:
-        """Raw readings in [start_ms, end_ms), in time order."""
-        owners = [appliance_id] if appliance_id is not None else sorted(self.appliance_ids())
-        sql = _SELECT_READINGS + " WHERE appliance_id = ? AND ts_ms >= ? AND ts_ms < ?"
-        found = [
-            Reading(*row)
-            for owner in owners
-            for row in self.conn.execute(sql, (owner, start_ms, end_ms))
-        ]
-        found.sort(key=lambda r: (r.timestamp_ms, r.appliance_id))
-        return found
-
-    def raw_timestamps(self, appliance_id: int, first_ms: int, last_ms: int) -> set[int]:
-        """Timestamps of one appliance's raw readings in [first_ms, last_ms]."""
-        sql = "SELECT ts_ms FROM readings WHERE appliance_id = ? AND ts_ms BETWEEN ? AND ?"
-        return {row[0] for row in self.conn.execute(sql, (appliance_id, first_ms, last_ms))}
-
-    def latest(self, appliance_id: int, limit: int) -> list[Reading]:
-        """The last `limit` raw readings of one appliance, newest first."""
-        sql = _SELECT_READINGS + " WHERE appliance_id = ? ORDER BY ts_ms DESC LIMIT ?"
-        return [Reading(*row) for row in self.conn.execute(sql, (appliance_id, limit))]
 
     def rollups_between(
         self, tier: Tier, appliance_id: int | None, start_ms: int, end_ms: int
@@ -133,6 +109,27 @@ class SqliteTables:
         }
         rows = self.conn.execute(_GROUP_TIER[tier], params)
         return {(row[0], row[1]): Totals(*row[2:]) for row in rows}
+
+    def bucket_readings(
+        self, tier: Tier, appliance_id: int | None, start_ms: int, end_ms: int
+    ) -> list[Reading]:
+        """A Reading per `tier` bucket with data starting in [start_ms, end_ms), in time order."""
+        params = {"start": start_ms, "end": end_ms, "owner": appliance_id}
+        return list(starmap(Reading, self.conn.execute(_BUCKET_READINGS[tier], params)))
+
+    def daily_stats(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[DailyStats]:
+        """Stats of the local days starting in [start_ms, end_ms), pooled by the database."""
+        params = {"start": start_ms, "end": end_ms, "owner": appliance_id}
+        return [
+            day_stats(
+                day_ms,
+                Totals(count, sum_watts, min_watts, max_watts, energy_wh, covered_s),
+                self.zone,
+            )
+            for day_ms, count, sum_watts, min_watts, max_watts, energy_wh, covered_s in (
+                self.conn.execute(_POOLED_DAYS, params)
+            )
+        ]
 
     def lifetime(self) -> dict[int, float]:
         """Stored lifetime energy per appliance: the positive energy of all its days."""
@@ -170,20 +167,22 @@ class SqliteTables:
         """
         if not readings:
             return
+        self.register({r.appliance_id for r in readings})
         if raw:
-            self.conn.executemany(_INSERT_READING, map(_READING_FIELDS, readings))
+            self.insert(readings)
+        self.add_rollups(readings, minutes_from_ms)
+
+    def add_rollups(
+        self, readings: Sequence[Reading], minutes_from_ms: int = NOTHING_PRUNED_MS
+    ) -> None:
+        """Add readings into the minute (from `minutes_from_ms`), hour and day rollups."""
         for tier, rollups in tier_rollups(readings, self.zone).items():
             rows = (
                 _totals_row(key, totals)
                 for key, totals in rollups.items()
                 if tier is not Tier.MINUTE or key[1] >= minutes_from_ms
             )
-            self.conn.executemany(_UPSERT_TIER[tier], rows)
-        # Writes nothing once the appliance is known, so it costs a flush no page.
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO appliances (appliance_id) VALUES (?)",
-            ((appliance_id,) for appliance_id in {r.appliance_id for r in readings}),
-        )
+            _UPSERT_TIER[tier].run(self.conn, rows)
 
     def add_gaps(self, gaps: Iterable[Gap]) -> None:
         """Store gaps; a gap known already is widened, never doubled."""
@@ -206,16 +205,6 @@ class SqliteTables:
         """Record how far pruning has gone."""
         self.set_meta("raw_from_ms", horizon.raw_from_ms)
         self.set_meta("minute_from_ms", horizon.minute_from_ms)
-
-    def prune_raw(self, appliance_id: int, before_ms: int, limit: int) -> int:
-        """Delete up to `limit` of one appliance's raw readings older than `before_ms`."""
-        cursor = self.conn.execute(
-            """DELETE FROM readings WHERE appliance_id = ? AND ts_ms IN (
-                   SELECT ts_ms FROM readings WHERE appliance_id = ? AND ts_ms < ?
-                   ORDER BY ts_ms LIMIT ?)""",
-            (appliance_id, appliance_id, before_ms, limit),
-        )
-        return cursor.rowcount
 
     def prune_minutes(self, before_ms: int, limit: int) -> int:
         """Delete up to `limit` minute rollups older than `before_ms`."""
@@ -245,7 +234,6 @@ class SqliteTables:
                 key = (row[1], days.start_of(row[0]))
                 rebuilt.setdefault(key, Totals()).merge(Totals(*row[2:]))
         self.conn.execute("DELETE FROM rollup_day")
-        self.conn.executemany(
-            _UPSERT_TIER[Tier.DAY],
-            (_totals_row(key, totals) for key, totals in rebuilt.items()),
+        _UPSERT_TIER[Tier.DAY].run(
+            self.conn, (_totals_row(key, totals) for key, totals in rebuilt.items())
         )

@@ -1,4 +1,4 @@
-"""Queries and deduplication written once, over any store's tables (`StoredTiers`).
+"""Queries written once, over any store's tables (`StoredTiers`).
 
 Both stores keep the same tiers: raw readings (keyed by appliance and timestamp) and minute,
 hour and local-day rollups (keyed by bucket start and appliance). They hand their tables to
@@ -8,16 +8,26 @@ these functions, with the readings still buffered, so both answer alike.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from energymon.domain.buckets import Tier, bucket_start, local_midnight_ms
+from energymon.domain.buckets import Tier, local_date, local_midnight_ms
 from energymon.domain.model import DailyStats, Gap, Reading
 from energymon.domain.resample import Grouping, choose_tier, merge_unique, resample_readings
-from energymon.domain.stats import Rollups, combine, daily_stats, lifetime_energy_wh, rollup
+from energymon.domain.stats import (
+    Rollups,
+    bucket_readings,
+    combine,
+    daily_stats,
+    lifetime_energy_wh,
+    rollup,
+    time_order,
+)
 
 __all__ = [
     "NOTHING_PRUNED_MS",
@@ -28,11 +38,11 @@ __all__ = [
     "latest_of",
     "lifetime_of",
     "readings_between",
-    "split_import",
-    "unseen",
 ]
 
 NOTHING_PRUNED_MS = -(2**62)
+_TIMESTAMP = attrgetter("timestamp_ms")
+_DATE = attrgetter("date")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +80,16 @@ class StoredTiers(Protocol):
 
     def grouped_rollups(self, grouping: Grouping, appliance_id: int | None) -> Rollups:
         """`grouping.group(rollups_between(...))`, which a database may do faster itself."""
+        ...
+
+    def bucket_readings(
+        self, tier: Tier, appliance_id: int | None, start_ms: int, end_ms: int
+    ) -> list[Reading]:
+        """`stats.bucket_readings(rollups_between(...))`: a Reading per bucket, in time order."""
+        ...
+
+    def daily_stats(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[DailyStats]:
+        """`stats.daily_stats` of the day rollups starting in [start_ms, end_ms)."""
         ...
 
 
@@ -125,8 +145,37 @@ def readings_between(
         raw = merge_unique(tables.raw_between(appliance_id, start_ms, end_ms), buffered)
         return resample_readings(raw, start_ms, end_ms, max_points, zone)
     grouping = Grouping.fit(tier, start_ms, end_ms, max_points, zone)
-    stored = tables.grouped_rollups(grouping, appliance_id)
-    return grouping.readings(combine(stored, grouping.group(rollup(buffered, tier, zone))))
+    buckets = {
+        key: totals
+        for key, totals in rollup(buffered, tier, zone).items()
+        if start_ms <= key[1] < end_ms
+    }
+    if grouping.one_per_group:
+        stored = tables.bucket_readings(tier, appliance_id, start_ms, end_ms)
+        return _with_buffer(tables, tier, appliance_id, stored, buckets)
+    stored_groups = tables.grouped_rollups(grouping, appliance_id)
+    return grouping.readings(combine(stored_groups, grouping.group(buckets)))
+
+
+def _with_buffer(
+    tables: StoredTiers,
+    tier: Tier,
+    appliance_id: int | None,
+    stored: list[Reading],
+    buffered: Rollups,
+) -> list[Reading]:
+    """`stored` bucket readings, those of the buckets `buffered` adds to recomputed from both.
+
+    The buffer holds the last seconds, so only the newest buckets are read again.
+    """
+    if not buffered:
+        return stored
+    first_ms = min(start_ms for _, start_ms in buffered)
+    last_ms = max(start_ms for _, start_ms in buffered)
+    both = combine(tables.rollups_between(tier, appliance_id, first_ms, last_ms + 1), buffered)
+    cut = bisect_left(stored, first_ms, key=_TIMESTAMP)
+    kept = [r for r in stored[cut:] if (r.appliance_id, r.timestamp_ms) not in both]
+    return stored[:cut] + sorted([*kept, *bucket_readings(both)], key=time_order)
 
 
 def daily_stats_of(
@@ -142,9 +191,19 @@ def daily_stats_of(
         return []
     start_ms = local_midnight_ms(first_day, zone)
     end_ms = local_midnight_ms(last_day + dt.timedelta(days=1), zone)
-    buffered = _selected(pending, start_ms, end_ms, appliance_id)
-    stored = tables.rollups_between(Tier.DAY, appliance_id, start_ms, end_ms)
-    return daily_stats(combine(stored, rollup(buffered, Tier.DAY, zone)), zone, appliance_id)
+    stored = tables.daily_stats(start_ms, end_ms, appliance_id)
+    buffered = rollup(_selected(pending, start_ms, end_ms, appliance_id), Tier.DAY, zone)
+    if not buffered:
+        return stored
+    # The days the buffer adds to (today, mostly) are pooled again from their rollups.
+    first_ms = min(start_ms for _, start_ms in buffered)
+    last_ms = max(start_ms for _, start_ms in buffered)
+    stored_days = tables.rollups_between(Tier.DAY, appliance_id, first_ms, last_ms + 1)
+    redone = daily_stats(combine(stored_days, buffered), zone, appliance_id)
+    cut = bisect_left(stored, local_date(first_ms, zone), key=_DATE)
+    dates = {day.date for day in redone}
+    kept = [day for day in stored[cut:] if day.date not in dates]
+    return stored[:cut] + sorted([*kept, *redone], key=_DATE)
 
 
 def latest_of(
@@ -173,45 +232,3 @@ def gaps_of(gaps: Iterable[Gap], start_ms: int, end_ms: int, appliance_id: int |
         ):
             found.setdefault((gap.appliance_id, gap.start_ms), gap)
     return sorted(found.values(), key=lambda gap: (gap.start_ms, gap.appliance_id))
-
-
-def unseen(tables: StoredTiers, readings: Iterable[Reading]) -> list[Reading]:
-    """The readings whose key is neither stored raw nor earlier in `readings` (first wins)."""
-    by_appliance: dict[int, dict[int, Reading]] = {}
-    for reading in readings:
-        by_appliance.setdefault(reading.appliance_id, {}).setdefault(reading.timestamp_ms, reading)
-    new: list[Reading] = []
-    for appliance_id, by_ts in by_appliance.items():
-        stored = tables.raw_timestamps(appliance_id, min(by_ts), max(by_ts))
-        new.extend(r for ts, r in by_ts.items() if ts not in stored)
-    return new
-
-
-def split_import(
-    tables: StoredTiers, readings: Iterable[Reading], *, horizon: Horizon, zone: ZoneInfo
-) -> tuple[list[Reading], list[Reading]]:
-    """The new readings of an import: (to store raw and roll up, older ones to roll up only).
-
-    Inside raw retention a reading is known by its key. Older ones have no raw row left to
-    compare with, so one counts as known when its bucket already holds data: its minute while
-    minutes are kept, else its hour. Importing a file twice, or one that overlaps what was
-    recorded live, thus never counts a reading twice; the price is that an old reading falling
-    into a bucket filled before is skipped (at most a minute or an hour at an overlap's edges).
-    """
-    recent: list[Reading] = []
-    old: dict[tuple[Tier, int], dict[int, tuple[int, Reading]]] = {}
-    for reading in readings:
-        ts_ms = reading.timestamp_ms
-        if ts_ms >= horizon.raw_from_ms:
-            recent.append(reading)
-            continue
-        tier = Tier.MINUTE if ts_ms >= horizon.minute_from_ms else Tier.HOUR
-        by_ts = old.setdefault((tier, reading.appliance_id), {})
-        by_ts.setdefault(ts_ms, (bucket_start(tier, ts_ms, zone), reading))
-    rollup_only: list[Reading] = []
-    for (tier, appliance_id), by_ts in old.items():
-        starts = [start_ms for start_ms, _ in by_ts.values()]
-        stored = tables.rollups_between(tier, appliance_id, min(starts), max(starts) + 1)
-        occupied = {start_ms for _, start_ms in stored}
-        rollup_only.extend(r for start_ms, r in by_ts.values() if start_ms not in occupied)
-    return unseen(tables, recent), rollup_only

@@ -1,0 +1,91 @@
+"""MemoryStore's committed state: the tables of SqliteStore as dicts (tiers.StoredTiers)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+from energymon.domain.buckets import Tier
+from energymon.domain.model import DailyStats, Gap, Reading
+from energymon.domain.resample import Grouping
+from energymon.domain.stats import Rollups, bucket_readings, daily_stats, tier_rollups
+
+__all__ = ["MemoryTables"]
+
+_ROLLED_UP = (Tier.MINUTE, Tier.HOUR, Tier.DAY)
+
+
+class MemoryTables:
+    """The committed state, as dicts; implements tiers.StoredTiers."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.raw: dict[tuple[int, int], Reading] = {}
+        self.rollups: dict[Tier, Rollups] = {tier: {} for tier in _ROLLED_UP}
+        self.appliances: set[int] = set()
+        self.gaps: dict[tuple[int, int], Gap] = {}
+
+    def appliance_ids(self) -> set[int]:
+        return set(self.appliances)
+
+    def raw_count(self, appliance_id: int, start_ms: int, end_ms: int, limit: int) -> int:
+        return min(limit, len(self.raw_between(appliance_id, start_ms, end_ms)))
+
+    def raw_between(self, appliance_id: int | None, start_ms: int, end_ms: int) -> list[Reading]:
+        return sorted(
+            (
+                r
+                for (owner, ts_ms), r in self.raw.items()
+                if start_ms <= ts_ms < end_ms and appliance_id in (None, owner)
+            ),
+            key=lambda r: (r.timestamp_ms, r.appliance_id),
+        )
+
+    def raw_timestamps(self, appliance_id: int, first_ms: int, last_ms: int) -> set[int]:
+        return {ts for owner, ts in self.raw if owner == appliance_id and first_ms <= ts <= last_ms}
+
+    def rollups_between(
+        self, tier: Tier, appliance_id: int | None, start_ms: int, end_ms: int
+    ) -> Rollups:
+        return {
+            (owner, bucket_ms): totals
+            for (owner, bucket_ms), totals in self.rollups[tier].items()
+            if start_ms <= bucket_ms < end_ms and appliance_id in (None, owner)
+        }
+
+    def grouped_rollups(self, grouping: Grouping, appliance_id: int | None) -> Rollups:
+        tier, start_ms, end_ms = grouping.tier, grouping.start_ms, grouping.end_ms
+        return grouping.group(self.rollups_between(tier, appliance_id, start_ms, end_ms))
+
+    def bucket_readings(
+        self, tier: Tier, appliance_id: int | None, start_ms: int, end_ms: int
+    ) -> list[Reading]:
+        return bucket_readings(self.rollups_between(tier, appliance_id, start_ms, end_ms))
+
+    def daily_stats(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[DailyStats]:
+        days = self.rollups_between(Tier.DAY, appliance_id, start_ms, end_ms)
+        return daily_stats(days, self.zone, appliance_id)
+
+    def write(self, readings: Sequence[Reading], *, raw: bool) -> None:
+        if raw:
+            self.raw.update(((r.appliance_id, r.timestamp_ms), r) for r in readings)
+        for tier, rollups in tier_rollups(readings, self.zone).items():
+            into = self.rollups[tier]
+            for key, totals in rollups.items():
+                if key in into:
+                    into[key].merge(totals)
+                else:
+                    into[key] = totals
+        self.appliances.update(r.appliance_id for r in readings)
+
+    def lifetime(self) -> dict[int, float]:
+        totals: dict[int, float] = {}
+        for (appliance_id, _), day in self.rollups[Tier.DAY].items():
+            totals[appliance_id] = totals.get(appliance_id, 0.0) + day.energy_in_wh
+        return totals
+
+    def add_gaps(self, gaps: Iterable[Gap]) -> None:
+        for gap in gaps:
+            known = self.gaps.get((gap.appliance_id, gap.start_ms))
+            if known is None or known.end_ms < gap.end_ms:
+                self.gaps[(gap.appliance_id, gap.start_ms)] = gap
