@@ -41,6 +41,9 @@ class Snapshot:
     horizon: Horizon
 
 
+MAX_READERS = 4  # concurrent queries; more wait their turn (each takes milliseconds)
+
+
 class SqliteDatabase:
     """Connections to one database file, opened in WAL mode with the schema up to date."""
 
@@ -50,6 +53,9 @@ class SqliteDatabase:
         self._write_lock = threading.Lock()
         self._snapshot_lock = threading.Lock()
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        # At most MAX_READERS connections, whatever the size of the server's thread pool: each
+        # keeps its own page cache, and a reader per worker thread grew RSS by megabytes.
+        self._reader_slots = threading.BoundedSemaphore(MAX_READERS)
         self._writer = sqlite_schema.open_database(path)
         try:
             self.horizon = self.write(self._adopt_zone)
@@ -109,11 +115,17 @@ class SqliteDatabase:
 
     @contextlib.contextmanager
     def snapshot(self, buffer: PendingBuffer) -> Iterator[Snapshot]:
-        """A read transaction and `buffer`'s contents at the same moment."""
-        try:
-            conn = self._readers.get_nowait()
-        except queue.Empty:
-            conn = sqlite_schema.connect(self.path, read_only=True)
+        """A read transaction and `buffer`'s contents at the same moment (never nest these)."""
+        with self._reader_slots:
+            try:
+                conn = self._readers.get_nowait()
+            except queue.Empty:
+                conn = sqlite_schema.connect(self.path, read_only=True)
+            with self._reading(conn, buffer) as snapshot:
+                yield snapshot
+
+    @contextlib.contextmanager
+    def _reading(self, conn: sqlite3.Connection, buffer: PendingBuffer) -> Iterator[Snapshot]:
         try:
             with self._snapshot_lock:
                 conn.execute("BEGIN")

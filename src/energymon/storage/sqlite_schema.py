@@ -126,6 +126,8 @@ def _readings_in_time_order(conn: sqlite3.Connection) -> None:
 
 
 Migration = Callable[[sqlite3.Connection], None]
+READER_CACHE_KIB = 1024  # per reader; the queries read rollups, a few hundred pages at most
+
 # MIGRATIONS[n] takes a database from user_version n to n + 1. Append, never edit.
 MIGRATIONS: tuple[Migration, ...] = (_create_v1, _readings_in_time_order)
 
@@ -138,6 +140,7 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = FULL")
     if read_only:
         conn.execute("PRAGMA query_only = ON")
+        conn.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
     return conn
 
 
