@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
@@ -32,6 +33,7 @@ from energymon.storage.csvlog import logs_dir
 __all__ = ["GZIP_MINIMUM_BYTES", "create_app"]
 
 GZIP_MINIMUM_BYTES = 1024
+QUERY_THREADS = 8
 STREAM_PATHS = frozenset({"/energy/stream"})
 # Open even with an API key: liveness checks, and the docs (they hold no data, and a browser
 # cannot send the header to load them).
@@ -110,6 +112,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Storage queries run in anyio's thread pool (40 threads by default). Four storage
+        # readers serve them at most anyway; more threads only add stacks and malloc arenas.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = QUERY_THREADS
         if context.access_log is not None:
             context.access_log.open()
         try:
