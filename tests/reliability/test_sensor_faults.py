@@ -123,7 +123,7 @@ def test_unplugged_sensor_is_offline_alone_books_no_energy_and_comes_back(app: I
     assert "0x41" in reason
     assert "no ACK" in reason or "Remote I/O" in reason
 
-    time.sleep(2 * INTERVAL_SECONDS)  # let the window open at the failure close
+    _wait_intervals(app, 2)  # the window open at the failure closes
     before_wh = lifetime_wh(app.client)[affected]
     assert _watch_others(app, affected, 0.6) == {"offline"}
     during_wh = lifetime_wh(app.client)[affected]
@@ -225,10 +225,23 @@ def test_overflow_is_counted_for_that_appliance_alone(app: InProcess) -> None:
     assert overflows[affected] > 0
     assert {overflows[i] for i in APPLIANCE_IDS if i != affected} == {0.0}
     chip.force_overflow(False)
-    time.sleep(2 * INTERVAL_SECONDS)  # reads already under way finish
+    _wait_intervals(app, 2)  # reads already under way finish
     settled = _state(app, affected)["overflow_count"]
-    time.sleep(5 * INTERVAL_SECONDS)
+    _wait_intervals(app, 5)
     assert _state(app, affected)["overflow_count"] == settled
+
+
+def _wait_intervals(app: InProcess, intervals: int) -> None:
+    """Wait until every sampler has ticked through `intervals` storage intervals."""
+    samplers = app.monitor.samplers
+    targets = [
+        s.stats.ticks + round(intervals * INTERVAL_SECONDS / s.period_seconds) for s in samplers
+    ]
+    wait_until(
+        lambda: all(s.stats.ticks >= t for s, t in zip(samplers, targets, strict=True)),
+        OFFLINE_TIMEOUT_SECONDS,
+        f"{intervals} sampling intervals",
+    )
 
 
 def _random_fault(
