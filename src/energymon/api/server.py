@@ -4,6 +4,9 @@ Shutdown order matters for durability: uvicorn stops taking requests, then the m
 sampling and flushes storage. Our own SIGTERM/SIGINT handlers stay installed around uvicorn's,
 so a signal never kills the process before that flush (uvicorn re-raises the signals it caught
 once it returns; with the default handlers that would end the process on the spot).
+
+The process holds its data directory (runtime.datadir) from before anything is built until
+it exits, so a second instance stops at once instead of writing every reading twice.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from energymon.api.app import create_app
 from energymon.api.deps import context_of
 from energymon.api.security import is_loopback, load_api_key, warn_if_open
 from energymon.api.systemd import Notifier
-from energymon.bootstrap import build
+from energymon.bootstrap import build, prepare_data_dir
 from energymon.logging import configure_logging
+from energymon.runtime.datadir import DataDirLock, refuse_unwritable_files
 from energymon.settings import Settings
 
 __all__ = ["serve"]
@@ -116,9 +120,17 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     """Run sampling, storage and the HTTP API until SIGTERM or Ctrl-C; returns the exit code.
 
     Raises ConfigError for unusable settings (an unreadable API key file, say) before any
-    sensor or file is touched.
+    sensor is touched, and DataDirError when another instance holds the data directory or
+    the files in it cannot be written.
     """
     configure_logging(settings.log_level)
+    data_dir = prepare_data_dir(settings)
+    refuse_unwritable_files(data_dir)
+    with DataDirLock(data_dir):
+        return _serve_holding_data_dir(settings, host, port)
+
+
+def _serve_holding_data_dir(settings: Settings, host: str | None, port: int | None) -> int:
     _cap_malloc_arenas()
     # The samplers share the GIL with request handling. Python hands it over every 5 ms by
     # default; 1 ms keeps a sampler's lag behind its deadline within a millisecond or two even

@@ -13,6 +13,7 @@ from pathlib import Path
 from energymon.bootstrap import DATABASE_NAME, open_store
 from energymon.domain.buckets import local_day_bounds
 from energymon.errors import EnergymonError
+from energymon.runtime.datadir import return_files_to_owner
 from energymon.settings import default_config_path, load_settings
 
 __all__ = ["backup", "export", "import_csv"]
@@ -55,6 +56,7 @@ def import_csv(args: argparse.Namespace) -> int:
             )
     finally:
         store.close()
+        return_files_to_owner(settings.storage.data_dir)  # when root imported for the service
     return 1 if bad_rows else 0
 
 
