@@ -117,34 +117,50 @@ def build_sensors(
     return list(groups.values())
 
 
+_PERMISSION_HINT = " (run as a user that may write there, or set storage.data_dir)"
+
+
 def prepare_data_dir(settings: Settings) -> Path:
     """Create the data directory (and logs/ in it); ConfigError naming it when impossible."""
     data_dir = settings.storage.data_dir
+    _check_data_dir(data_dir)
     try:
         (data_dir / "logs").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        hint = " (run as a user that may write there, or set storage.data_dir)"
         raise ConfigError(
-            f"storage.data_dir: cannot create {data_dir}: {reason}"
-            + (hint if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else "")
+            f"storage.data_dir: {_cannot(data_dir)} {data_dir}: {reason}"
+            + (_PERMISSION_HINT if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else "")
         ) from exc
     return data_dir
+
+
+def _visible(path: Path) -> bool:
+    try:
+        path.stat()
+    except OSError:  # missing, or behind a directory this user may not search
+        return False
+    return True
+
+
+def _cannot(data_dir: Path) -> str:
+    # A directory that exists already was not to be created: what fails is writing in it.
+    return "cannot write" if _visible(data_dir) else "cannot create"
 
 
 def _check_data_dir(data_dir: Path) -> None:
     """ConfigError when data_dir cannot be created or written, without creating it."""
     existing = data_dir
-    while not existing.exists() and existing != existing.parent:
+    while not _visible(existing) and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
         raise ConfigError(
-            f"storage.data_dir: cannot create {data_dir}: {existing} is not a directory"
+            f"storage.data_dir: {_cannot(data_dir)} {data_dir}: {existing} is not a directory"
         )
-    if not os.access(existing, os.W_OK | os.X_OK):
+    if not os.access(existing, os.W_OK | os.X_OK, effective_ids=True):
         raise ConfigError(
-            f"storage.data_dir: cannot create {data_dir}: {existing} is not writable"
-            " (run as a user that may write there, or set storage.data_dir)"
+            f"storage.data_dir: {_cannot(data_dir)} {data_dir}: {existing} is not writable"
+            + _PERMISSION_HINT
         )
 
 

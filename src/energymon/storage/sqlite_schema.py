@@ -148,9 +148,12 @@ def migrate(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRAT
     """Bring the schema to the latest version, one transaction per step."""
     version: int = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > len(migrations):
+        # PRAGMA database_list names the file behind the connection: (seq, name, file).
+        path = conn.execute("PRAGMA database_list").fetchone()[2] or "the database"
         raise StorageError(
-            f"database schema version {version} is newer than this energymon knows "
-            f"({len(migrations)}); upgrade energymon"
+            f"{path}: database schema version {version} is newer than this energymon knows "
+            f"(versions up to {len(migrations)}); upgrade energymon, or restore a backup made "
+            "by this version"
         )
     for target, step in enumerate(migrations[version:], start=version + 1):
         conn.execute("BEGIN IMMEDIATE")
