@@ -3,7 +3,8 @@
 Shutdown order matters for durability: uvicorn stops taking requests, then the monitor stops
 sampling and flushes storage. Our own SIGTERM/SIGINT handlers stay installed around uvicorn's,
 so a signal never kills the process before that flush (uvicorn re-raises the signals it caught
-once it returns; with the default handlers that would end the process on the spot).
+once it returns; with the default handlers that would end the process on the spot). SIGHUP,
+whose default also ends the process on the spot, takes the same graceful way out.
 
 The process holds its data directory (runtime.datadir) from before anything is built until
 it exits, so a second instance stops at once instead of writing every reading twice.
@@ -69,9 +70,17 @@ class _Server(uvicorn.Server):
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         """Stop serving; end event streams now so shutdown need not wait for them."""
+        self._end_streams()
+        super().handle_exit(sig, frame)
+
+    def stop_gracefully(self) -> None:
+        """Stop as a SIGTERM would, for a signal uvicorn must not re-raise once it returns."""
+        self._end_streams()
+        self.should_exit = True
+
+    def _end_streams(self) -> None:
         if self._loop is not None and not self.should_exit:
             self._loop.call_soon_threadsafe(self._on_exit)
-        super().handle_exit(sig, frame)
 
     def _bound_port(self) -> int:
         for server in self.servers:
@@ -89,14 +98,25 @@ def _base_url(host: str, port: int) -> str:
 
 
 def _install_signal_handlers(server: _Server) -> dict[signal.Signals, _Handler]:
-    """Keep SIGTERM and SIGINT from ending the process before storage is flushed."""
+    """Keep SIGTERM, SIGINT and SIGHUP from ending the process before storage is flushed."""
     if threading.current_thread() is not threading.main_thread():
         return {}  # only the main thread may set handlers (uvicorn then skips its own too)
 
     def request_exit(sig: int, frame: FrameType | None) -> None:
         server.should_exit = True  # before uvicorn runs: it exits right after startup
 
-    return {sig: signal.signal(sig, request_exit) for sig in (signal.SIGTERM, signal.SIGINT)}
+    def stop_on_hangup(sig: int, frame: FrameType | None) -> None:
+        # Settings are read once at start, so a "reload" is a stop with a flush; systemd's
+        # Restart=always starts the service again with the configuration as it is now.
+        log.warning(
+            "SIGHUP: stopping gracefully, buffered readings are flushed; a restart (systemd "
+            "does it by itself) reads the configuration again"
+        )
+        server.stop_gracefully()  # not handle_exit: uvicorn would raise SIGHUP again at exit
+
+    handlers = {sig: signal.signal(sig, request_exit) for sig in (signal.SIGTERM, signal.SIGINT)}
+    handlers[signal.SIGHUP] = signal.signal(signal.SIGHUP, stop_on_hangup)
+    return handlers
 
 
 def _cap_malloc_arenas() -> None:
@@ -117,7 +137,8 @@ def _cap_malloc_arenas() -> None:
 
 
 def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> int:
-    """Run sampling, storage and the HTTP API until SIGTERM or Ctrl-C; returns the exit code.
+    """Run sampling, storage and the HTTP API until SIGTERM, SIGHUP or Ctrl-C; returns the exit
+    code.
 
     Raises ConfigError for unusable settings (an unreadable API key file, say) before any
     sensor is touched, and DataDirError when another instance holds the data directory or
