@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from energymon.domain.buckets import DAY_MS, MINUTE_MS, local_day_bounds
-from energymon.domain.model import Reading
+from energymon.domain.buckets import DAY_MS, HOUR_MS, MINUTE_MS, local_day_bounds
+from energymon.domain.model import Gap, Reading
 from energymon.storage.base import StorageError
 from energymon.storage.memory import MemoryStore
 from energymon.storage.sqlite import SqliteStore
@@ -22,6 +22,10 @@ from energymon.storage.sqlite_schema import MIGRATIONS, connect, migrate
 BERLIN = ZoneInfo("Europe/Berlin")
 KOLKATA = ZoneInfo("Asia/Kolkata")
 T0_MS = 1_711_756_800_000  # 2024-03-30 00:00 UTC, the day before Berlin springs forward
+
+
+V1_ROLLUP_COLUMNS = """bucket_ms, appliance_id, count, sum_watts, min_watts, max_watts,
+    energy_wh, covered_s, sum_volts, sum_amps, energy_in_wh"""
 
 
 def readings(days: float, step_seconds: int, appliances: int = 2) -> list[Reading]:
@@ -205,7 +209,7 @@ def test_a_schema_1_database_keeps_its_raw_readings_on_upgrade(tmp_path: Path) -
         migrate(conn, MIGRATIONS[:1])
         conn.execute("ATTACH ? AS source", (str(source.path),))
         for name in ("rollup_minute", "rollup_hour", "rollup_day"):
-            conn.execute(f"INSERT INTO {name} SELECT * FROM source.{name}")
+            conn.execute(f"INSERT INTO {name} SELECT {V1_ROLLUP_COLUMNS} FROM source.{name}")
         conn.execute("INSERT INTO appliances VALUES (3), (1), (2)")
         conn.executemany(
             "INSERT INTO readings VALUES (?, ?, ?, ?, ?, ?, ?, ?)", map(dataclasses.astuple, data)
@@ -272,3 +276,65 @@ def test_a_day_has_the_readings_of_its_local_midnights(tmp_path: Path) -> None:
     start_ms, end_ms = local_day_bounds(day, BERLIN)
     assert store.daily_stats(day, day, 1)[0].total_readings == (end_ms - start_ms) // MINUTE_MS
     store.close()
+
+
+def _as_schema_2(source: SqliteStore, path: Path) -> None:
+    """Copy a store's rows into a new schema-2 database, volts and amps 0 where missing (what
+    imports stored before schema 3)."""
+    conn = connect(path)
+    try:
+        migrate(conn, MIGRATIONS[:2])
+        conn.execute("ATTACH ? AS source", (str(source.path),))
+        conn.execute("INSERT INTO appliances SELECT appliance_id, slot FROM source.appliances")
+        conn.execute(
+            """INSERT INTO readings (key, watts, volts, amps, energy_wh, covered_s, samples)
+               SELECT key, watts, coalesce(volts, 0), coalesce(amps, 0), energy_wh, covered_s,
+               samples FROM source.readings"""
+        )
+        for name in ("rollup_minute", "rollup_hour", "rollup_day"):
+            conn.execute(f"INSERT INTO {name} SELECT {V1_ROLLUP_COLUMNS} FROM source.{name}")
+        conn.execute("INSERT INTO gaps SELECT * FROM source.gaps")
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def test_a_schema_2_database_keeps_every_row_on_upgrade_and_loses_its_zero_volts(
+    tmp_path: Path,
+) -> None:
+    """Schema 3 keeps every raw row and rollup; imported rows' 0 V and 0 A become None."""
+    live = readings(days=0.01, step_seconds=1, appliances=2)
+    idle = Reading(1, T0_MS - 1000, 0.0, 0.0, 0.0, 0.0, 1.0)  # a real 0 W, 0 V, 0 A: kept
+    history = [
+        Reading(3, T0_MS + i * MINUTE_MS, 40.0 + i, None, None, (40.0 + i) / 60, 60.0)
+        for i in range(30)
+    ]
+    source = SqliteStore(tmp_path / "source.db", zone=BERLIN)
+    source.append([*live, idle])
+    source.record_gap(Gap(1, T0_MS - DAY_MS, T0_MS - 1000))
+    source.close()
+    source = SqliteStore(tmp_path / "source.db", zone=BERLIN)
+    source.import_readings(history, [])
+    _as_schema_2(source, tmp_path / "v2.db")
+    assert table(tmp_path / "v2.db", "readings")[-1][2:4] == (0.0, 0.0)
+
+    upgraded = SqliteStore(tmp_path / "v2.db", zone=BERLIN)
+    span = (T0_MS - DAY_MS, T0_MS + DAY_MS)
+    everything = upgraded.readings_between(*span, None, 100_000)
+    assert len(everything) == len(live) + 1 + len(history)
+    assert everything == source.readings_between(*span, None, 100_000)
+    assert [(r.volts, r.amps) for r in everything if r.appliance_id == 3] == [(None, None)] * 30
+    assert upgraded.latest(1, 100_000)[0] == idle
+    days = (dt.date(2024, 3, 29), dt.date(2024, 3, 31))
+    assert upgraded.daily_stats(*days, None) == source.daily_stats(*days, None)
+    assert upgraded.gaps_between(*span, None) == [Gap(1, T0_MS - DAY_MS, T0_MS - 1000)]
+    assert upgraded.lifetime_energy_wh() == source.lifetime_energy_wh()
+    for name in ("rollup_minute", "rollup_hour", "rollup_day"):
+        rows = table(tmp_path / "v2.db", name)
+        assert len(rows) == len(table(source.path, name))
+        # measured_count: none of the imported appliance's readings, all of the others'
+        assert [row[-1] for row in rows] == [0 if row[1] == 3 else row[2] for row in rows]
+    [hour] = upgraded.readings_between(T0_MS, T0_MS + HOUR_MS, 3, 1)
+    assert (hour.samples, hour.volts, hour.amps) == (30, None, None)
+    upgraded.close()
+    source.close()

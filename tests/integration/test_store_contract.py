@@ -406,3 +406,91 @@ def test_queries_running_alongside_appends_and_flushes_see_each_reading_once(
     store.flush()
     assert miscounts == []
     assert store.daily_stats(DAY, DAY, 1)[0].total_readings == appended
+
+
+def imported(
+    appliance_id: int, ts_ms: int, watts: float = 100.0, energy_wh: float = 0.5
+) -> Reading:
+    """A reading of history imported from a CSV log: watts only, no volts or amps."""
+    return Reading(appliance_id, ts_ms, watts, None, None, energy_wh, 60.0)
+
+
+def test_imported_energy_is_counted_apart_from_live_energy(store: ReadingStore) -> None:
+    """An import adds to the lifetime total and to the imported part, never to the live part."""
+    store.append(seconds(1, DAY_START_MS + HOUR_MS, 4))  # 2 Wh live
+    store.flush()
+    store.append(seconds(1, DAY_START_MS + HOUR_MS + 4000, 2))  # 1 Wh live, still buffered
+    history = [imported(1, DAY_START_MS - DAY_MS + i * MINUTE_MS, energy_wh=10.0) for i in range(3)]
+    assert store.import_readings([*history, imported(2, DAY_START_MS, energy_wh=-1.0)], []) == 4
+    assert store.import_readings(history, []) == 0  # known already: counted once
+    energy = store.lifetime_energy()
+    assert energy.live_wh == {1: pytest.approx(3.0), 2: 0.0}
+    assert energy.imported_wh == {1: pytest.approx(30.0)}  # negative energy counts nowhere
+    assert store.lifetime_energy_wh() == {1: pytest.approx(33.0), 2: 0.0}
+    store.flush()
+    store.append(seconds(1, DAY_START_MS + 2 * HOUR_MS, 2))
+    assert store.lifetime_energy().live_wh[1] == pytest.approx(4.0)
+
+
+def test_readings_without_volts_are_served_with_none_and_left_out_of_means(
+    store: ReadingStore,
+) -> None:
+    """Imported readings keep volts and amps None; bucket means average the measured ones."""
+    minute = DAY_START_MS + HOUR_MS
+    store.import_readings([imported(1, minute), imported(1, minute + MINUTE_MS)], [])
+    store.append([reading(1, minute + 30_000, 230.0)])  # 230 V, 1 A, in the first minute
+    raw = store.readings_between(minute, minute + 2 * MINUTE_MS, 1, 10)
+    assert [(r.volts, r.amps) for r in raw] == [(None, None), (230.0, 1.0), (None, None)]
+    for flushed in (False, True):
+        if flushed:
+            store.flush()
+        means = store.readings_between(minute, minute + 2 * MINUTE_MS, 1, 2)
+        assert [(r.samples, r.volts, r.amps) for r in means] == [
+            (2, 230.0, 1.0),
+            (1, None, None),
+        ]
+    store.prune(DAY_START_MS + 30 * DAY_MS)  # answered from minute rollups now
+    means = store.readings_between(minute, minute + 2 * MINUTE_MS, 1, 2)
+    assert [(r.samples, r.volts, r.amps) for r in means] == [(2, 230.0, 1.0), (1, None, None)]
+
+
+def test_stored_appliances_missing_from_the_configuration_are_described(
+    store: ReadingStore,
+) -> None:
+    """Names the configuration gave are kept; an appliance it dropped is listed with its data."""
+    assert store.describe_appliances({1: "Fridge", 2: "Heater", 3: "Lamp"}) == []
+    store.append(seconds(1, DAY_START_MS, 3) + seconds(2, DAY_START_MS, 5))
+    store.flush()
+    store.prune(DAY_START_MS + 30 * DAY_MS)  # raw readings gone: their days still count
+    [heater] = store.describe_appliances({1: "Fridge"})
+    assert (heater.appliance_id, heater.name, heater.readings) == (2, "Heater", 5)
+    assert heater.energy_wh == pytest.approx(2.5)
+    store.import_readings([imported(7, DAY_START_MS)], [])
+    assert [(a.appliance_id, a.name) for a in store.describe_appliances({1: "Fridge"})] == [
+        (2, "Heater"),
+        (7, None),
+    ]
+
+
+def test_forgetting_an_appliance_deletes_its_data_and_nothing_else(store: ReadingStore) -> None:
+    """forget_appliance removes one appliance's readings, rollups, gaps and counters."""
+    store.append(seconds(1, DAY_START_MS, 3) + seconds(2, DAY_START_MS, 5))
+    store.record_gap(Gap(2, DAY_START_MS + HOUR_MS, DAY_START_MS + 2 * HOUR_MS))
+    store.flush()
+    store.import_readings([imported(2, DAY_START_MS - DAY_MS)], [])
+    kept = (
+        store.readings_between(DAY_START_MS, DAY_END_MS, 1, 100),
+        store.daily_stats(DAY, DAY, 1),
+    )
+    assert store.forget_appliance(2) == 6
+    assert store.readings_between(0, DAY_END_MS, 2, 100) == []
+    assert store.daily_stats(DAY - dt.timedelta(days=1), DAY, 2) == []
+    assert store.gaps_between(0, DAY_END_MS, 2) == []
+    assert 2 not in store.lifetime_energy().imported_wh
+    assert 2 not in store.lifetime_energy_wh()
+    assert [a.appliance_id for a in store.describe_appliances({})] == [1]
+    assert (
+        store.readings_between(DAY_START_MS, DAY_END_MS, 1, 100),
+        store.daily_stats(DAY, DAY, 1),
+    ) == kept
+    assert store.forget_appliance(2) == 0

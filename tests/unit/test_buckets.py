@@ -75,8 +75,9 @@ def readings_around(draw: st.DrawFn) -> tuple[ZoneInfo, dt.date, list[Reading]]:
             appliance_id=appliance_id,
             timestamp_ms=ts_ms,
             watts=draw(st.floats(-20, 3000)),
-            volts=draw(st.floats(0, 250)),
-            amps=draw(st.floats(-1, 15)),
+            # Imported history has no volts or amps: None, never 0.
+            volts=None if (imported := draw(st.booleans())) else draw(st.floats(0, 250)),
+            amps=None if imported else draw(st.floats(-1, 15)),
             energy_wh=draw(st.floats(-0.01, 1.0)),
             covered_seconds=draw(st.floats(0, 1)),
         )
@@ -132,7 +133,10 @@ def assert_totals_match(readings: list[Reading], totals: Totals) -> None:
     assert totals.max_watts == max(r.watts for r in readings)
     assert totals.energy_wh == pytest.approx(sum(r.energy_wh for r in readings), abs=1e-12)
     assert totals.covered_seconds == pytest.approx(sum(r.covered_seconds for r in readings))
-    assert totals.sum_volts == pytest.approx(sum(r.volts for r in readings))
+    measured = [r for r in readings if r.volts is not None and r.amps is not None]
+    assert totals.measured_count == len(measured)
+    assert totals.sum_volts == pytest.approx(sum(r.volts or 0.0 for r in measured))
+    assert totals.sum_amps == pytest.approx(sum(r.amps or 0.0 for r in measured))
 
 
 @settings(max_examples=60)
@@ -283,3 +287,13 @@ def test_dense_buckets_merge_into_at_most_max_points(
     )
     assert len(points) <= max_points
     assert len(points) >= min(max_points, len(every_minute) // (tier.nominal_ms // MINUTE_MS)) / 2
+
+
+def test_bucket_means_of_volts_and_amps_skip_readings_without_them() -> None:
+    """Imported readings (watts only) count in the watts mean, not in volts or amps."""
+    history = Reading(1, 0, 10.0, None, None, 0.1, 60.0)
+    measured = Reading(1, 1000, 30.0, 12.0, 2.5, 0.1, 1.0)
+    mixed = aggregate([history, measured]).to_reading(1, 0)
+    assert (mixed.watts, mixed.volts, mixed.amps, mixed.samples) == (20.0, 12.0, 2.5, 2)
+    alone = aggregate([history]).to_reading(1, 0)
+    assert (alone.watts, alone.volts, alone.amps) == (10.0, None, None)

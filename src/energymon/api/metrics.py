@@ -42,7 +42,7 @@ class MonitorCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         """Read the monitor now (blocking: call off the event loop)."""
         health = self.monitor.health()
-        lifetime_wh = self.monitor.lifetime_energy_wh()
+        lifetime = self.monitor.lifetime_energy()
 
         watts = _gauge("energymon_power_watts", "Power of the latest reading.", APPLIANCE_LABELS)
         volts = _gauge(
@@ -50,7 +50,14 @@ class MonitorCollector(Collector):
         )
         amps = _gauge("energymon_current_amps", "Current of the latest reading.", APPLIANCE_LABELS)
         energy = _counter(
-            "energymon_energy_joules", "Energy used since records began.", APPLIANCE_LABELS
+            "energymon_energy_joules",
+            "Energy measured live since records began (imported history is not in it).",
+            APPLIANCE_LABELS,
+        )
+        imported = _counter(
+            "energymon_imported_energy_joules",
+            "Energy of history brought in by `energymon import`, booked to its own days.",
+            APPLIANCE_LABELS,
         )
         errors = _counter(
             "energymon_sensor_errors", "Failed sensor reads since start.", APPLIANCE_LABELS
@@ -65,13 +72,16 @@ class MonitorCollector(Collector):
             # An offline sensor's last values would flatline a graph: report none instead.
             if reading is not None and appliance.status is ApplianceStatus.OK:
                 watts.add_metric(labels, reading.watts)
-                volts.add_metric(labels, reading.volts)
-                amps.add_metric(labels, reading.amps)
-            energy.add_metric(labels, lifetime_wh.get(appliance.id, 0.0) * JOULES_PER_WH)
+                if reading.volts is not None:
+                    volts.add_metric(labels, reading.volts)
+                if reading.amps is not None:
+                    amps.add_metric(labels, reading.amps)
+            energy.add_metric(labels, lifetime.live_wh.get(appliance.id, 0.0) * JOULES_PER_WH)
+            imported.add_metric(labels, lifetime.imported_wh.get(appliance.id, 0.0) * JOULES_PER_WH)
             errors.add_metric(labels, appliance.error_count)
             overflows.add_metric(labels, appliance.overflow_count)
             up.add_metric(labels, 1.0 if appliance.status is ApplianceStatus.OK else 0.0)
-        yield from (watts, volts, amps, energy, errors, overflows, up)
+        yield from (watts, volts, amps, energy, imported, errors, overflows, up)
 
         lag = _gauge("energymon_sampler_lag_seconds", "Lag of the last tick.", SAMPLER_LABELS)
         lag_p99 = _gauge(

@@ -67,6 +67,11 @@ LocalDateTime = Annotated[
 ]
 
 
+def _rounded(value: float | None, digits: int) -> float | None:
+    """`value` to `digits` decimals; None (not measured) stays None."""
+    return None if value is None else round(value, digits)
+
+
 class ApiModel(BaseModel):
     """Base of every response model: immutable, built by field name or alias."""
 
@@ -89,8 +94,14 @@ class ReadingOut(ApiModel):
     )
     watts: float = Field(examples=[125.5])
     appliance_id: int = Field(alias="applianceId", examples=[1])
-    volts: float = Field(examples=[12.02])
-    amps: float = Field(examples=[10.44])
+    volts: float | None = Field(
+        description="null where nothing measured it (history imported from a CSV log)",
+        examples=[12.02],
+    )
+    amps: float | None = Field(
+        description="null where nothing measured it (history imported from a CSV log)",
+        examples=[10.44],
+    )
     timestamp_utc: dt.datetime = Field(
         description="The same instant in UTC.", examples=["2024-12-04T09:30:45Z"]
     )
@@ -107,8 +118,8 @@ class ReadingOut(ApiModel):
             "timestamp": local_time(moment, zone),
             "watts": round(reading.watts, WATTS_DIGITS),
             "applianceId": reading.appliance_id,
-            "volts": round(reading.volts, VOLTS_DIGITS),
-            "amps": round(reading.amps, AMPS_DIGITS),
+            "volts": _rounded(reading.volts, VOLTS_DIGITS),
+            "amps": _rounded(reading.amps, AMPS_DIGITS),
             "timestamp_utc": moment,
         }
 
@@ -116,6 +127,8 @@ class ReadingOut(ApiModel):
 class EnergyNow(ReadingOut):
     """GET /energy: the latest reading and the sensor's status."""
 
+    volts: float = Field(examples=[12.02])  # a live reading always measured them
+    amps: float = Field(examples=[10.44])
     status: ApplianceStatus
 
     @classmethod

@@ -24,13 +24,15 @@ class Reading:
     `timestamp_ms` is the start of the interval (UTC epoch milliseconds). `energy_wh` is the
     energy integrated at the full sampling rate and booked to this interval; `covered_seconds`
     is the part of the interval that energy covers (less than the interval after a gap).
+    `volts` and `amps` are None where nothing measured them (history imported from the seed's
+    CSV log, which has watts only); live readings always have both.
     """
 
     appliance_id: int
     timestamp_ms: int
     watts: float
-    volts: float
-    amps: float
+    volts: float | None
+    amps: float | None
     energy_wh: float
     covered_seconds: float
     samples: int = 1

@@ -41,6 +41,7 @@ class Totals:
     sum_volts: float = 0.0
     sum_amps: float = 0.0
     energy_in_wh: float = 0.0  # the positive part of energy_wh: what lifetime counters count
+    measured_count: int = 0  # readings with volts and amps (imported history has neither)
 
     def merge(self, other: Totals) -> None:
         """Count another bucket's readings in."""
@@ -53,6 +54,7 @@ class Totals:
         self.sum_volts += other.sum_volts
         self.sum_amps += other.sum_amps
         self.energy_in_wh += other.energy_in_wh
+        self.measured_count += other.measured_count
 
     @property
     def avg_watts(self) -> float:
@@ -60,14 +62,18 @@ class Totals:
         return self.sum_watts / self.count if self.count else 0.0
 
     def to_reading(self, appliance_id: int, timestamp_ms: int) -> Reading:
-        """One Reading standing for the bucket: means of watts, volts, amps; sums of energy."""
+        """One Reading standing for the bucket: means of watts, volts, amps; sums of energy.
+
+        Volts and amps are the means of the readings that measured them, None if none did.
+        """
         count = self.count or 1
+        measured = self.measured_count
         return Reading(
             appliance_id=appliance_id,
             timestamp_ms=timestamp_ms,
             watts=self.sum_watts / count,
-            volts=self.sum_volts / count,
-            amps=self.sum_amps / count,
+            volts=self.sum_volts / measured if measured else None,
+            amps=self.sum_amps / measured if measured else None,
             energy_wh=self.energy_wh,
             covered_seconds=self.covered_seconds,
             samples=self.count,
@@ -91,6 +97,8 @@ def totals_of(readings: Sequence[Reading]) -> Totals:
     """The totals of `readings` in one pass per field (the builtins run in C, for flushes)."""
     watts = [r.watts for r in readings]
     energy = [r.energy_wh for r in readings]
+    volts = [r.volts for r in readings if r.volts is not None and r.amps is not None]
+    amps = [r.amps for r in readings if r.volts is not None and r.amps is not None]
     return Totals(
         count=len(readings),
         sum_watts=sum(watts, 0.0),
@@ -98,9 +106,10 @@ def totals_of(readings: Sequence[Reading]) -> Totals:
         max_watts=max(watts, default=-math.inf),
         energy_wh=sum(energy, 0.0),
         covered_seconds=sum([r.covered_seconds for r in readings], 0.0),
-        sum_volts=sum([r.volts for r in readings], 0.0),
-        sum_amps=sum([r.amps for r in readings], 0.0),
+        sum_volts=sum(volts, 0.0),
+        sum_amps=sum(amps, 0.0),
         energy_in_wh=sum(filter(_POSITIVE, energy), 0.0),
+        measured_count=len(volts),
     )
 
 

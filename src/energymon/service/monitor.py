@@ -28,7 +28,7 @@ from energymon.service.views import (
 )
 from energymon.service.writer import StorageWriter
 from energymon.settings import ApplianceSettings, Settings
-from energymon.storage.base import ReadingStore
+from energymon.storage.base import LifetimeEnergy, ReadingStore
 
 __all__ = ["MAX_POINTS", "Monitor", "Subscriber"]
 
@@ -166,7 +166,8 @@ class Monitor:
         reading = state.last_reading
         if state.status is ApplianceStatus.OFFLINE:
             raise SensorOffline(appliance_id, state.last_error or "no response")
-        if reading is None:
+        # A live reading always measured volts and amps; only imported history lacks them.
+        if reading is None or reading.volts is None or reading.amps is None:
             raise SensorOffline(appliance_id, "no reading yet (sensor starting)")
         return CurrentReading(
             appliance_id=appliance_id,
@@ -181,6 +182,10 @@ class Monitor:
         """The last `limit` readings of one appliance, oldest first."""
         self._get(appliance_id)
         return self.store.latest(appliance_id, limit)
+
+    def lifetime_energy(self) -> LifetimeEnergy:
+        """Energy per appliance since records began, measured live and imported apart."""
+        return self.store.lifetime_energy()
 
     def today(self) -> dt.date:
         """Today in the configured zone."""

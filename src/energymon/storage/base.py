@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -11,7 +11,14 @@ from typing import Protocol
 from energymon.domain.model import DailyStats, Gap, Reading
 from energymon.errors import EnergymonError
 
-__all__ = ["FlushResult", "ReadingStore", "StorageError", "StoreHealth"]
+__all__ = [
+    "FlushResult",
+    "LifetimeEnergy",
+    "ReadingStore",
+    "StorageError",
+    "StoreHealth",
+    "StoredAppliance",
+]
 
 
 class StorageError(EnergymonError):
@@ -34,6 +41,33 @@ class StoreHealth:
     pending_readings: int
     dropped_readings: int
     last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LifetimeEnergy:
+    """Positive energy per appliance since records began, in Wh: measured live, and imported.
+
+    Their sum is `lifetime_energy_wh()`. Live counters (Prometheus, MQTT) show `live_wh` only,
+    so an import never looks like energy used now; the store keeps `live_wh` from going back
+    while it is open (sums added in another order differ in their last bits).
+    """
+
+    live_wh: dict[int, float]
+    imported_wh: dict[int, float]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAppliance:
+    """An appliance with stored readings, as the database knows it.
+
+    `name` is the one the configuration last gave it (None if it was never named there);
+    `readings` and `energy_wh` count everything stored, pruned raw readings included.
+    """
+
+    appliance_id: int
+    name: str | None
+    readings: int
+    energy_wh: float
 
 
 class ReadingStore(Protocol):
@@ -81,6 +115,10 @@ class ReadingStore(Protocol):
         """Energy each appliance has used since records began, including buffered readings."""
         ...
 
+    def lifetime_energy(self) -> LifetimeEnergy:
+        """`lifetime_energy_wh()` split into what was measured live and what imports added."""
+        ...
+
     def gaps_between(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[Gap]:
         """Recorded gaps overlapping [start_ms, end_ms)."""
         ...
@@ -88,8 +126,17 @@ class ReadingStore(Protocol):
     def import_readings(self, readings: Sequence[Reading], gaps: Sequence[Gap]) -> int:
         """Add historical readings idempotently (a reading already known is skipped).
 
-        Returns how many were new.
+        Their positive energy is counted as imported (see `lifetime_energy`). Returns how many
+        were new.
         """
+        ...
+
+    def describe_appliances(self, configured: Mapping[int, str]) -> list[StoredAppliance]:
+        """Record the configured appliances' names; the stored ones not configured, by id."""
+        ...
+
+    def forget_appliance(self, appliance_id: int) -> int:
+        """Delete everything stored of one appliance; returns the readings it had."""
         ...
 
     def prune(self, now_ms: int) -> int:

@@ -14,7 +14,14 @@ from zoneinfo import ZoneInfo
 from energymon.domain.buckets import to_epoch_ms
 from energymon.domain.model import Gap, Reading
 
-__all__ = ["CsvProblem", "CsvRow", "ParsedCsv", "parse_csv", "readings_from_csv_rows"]
+__all__ = [
+    "CsvProblem",
+    "CsvRow",
+    "ParsedCsv",
+    "instants_ms",
+    "parse_csv",
+    "readings_from_csv_rows",
+]
 
 _HEADER = "timestamp,watts,appliance_id"
 _MS_PER_HOUR = 3_600_000
@@ -99,6 +106,18 @@ def _instant_ms(local_time: dt.datetime, zone: ZoneInfo, after_ms: int | None) -
     return first
 
 
+def instants_ms(rows: Iterable[CsvRow], zone: ZoneInfo) -> list[int]:
+    """The UTC instant of each row, in order; each appliance's repeated local hour (the night
+    clocks fall back) is read so its time advances."""
+    previous_ms: dict[int, int] = {}
+    instants: list[int] = []
+    for row in rows:
+        ts_ms = _instant_ms(row.local_time, zone, previous_ms.get(row.appliance_id))
+        previous_ms[row.appliance_id] = ts_ms
+        instants.append(ts_ms)
+    return instants
+
+
 def readings_from_csv_rows(
     rows: Iterable[CsvRow],
     zone: ZoneInfo,
@@ -111,19 +130,15 @@ def readings_from_csv_rows(
     The cadence is the median spacing of an appliance's rows (`default_cadence_seconds` for a
     single row). A row's energy is the trapezoid up to the next row; spacings longer than
     `max_gap_factor` × cadence are gaps that book no energy, and the row before one (like the
-    last row) books watts × cadence. The CSV has no volts or amps: they are 0.
+    last row) books watts × cadence. The CSV has no volts or amps: they are None.
     """
-    by_appliance: dict[int, list[CsvRow]] = {}
-    for row in rows:
-        by_appliance.setdefault(row.appliance_id, []).append(row)
+    rows = list(rows)
+    by_appliance: dict[int, dict[int, float]] = {}
+    for row, ts_ms in zip(rows, instants_ms(rows, zone), strict=True):
+        by_appliance.setdefault(row.appliance_id, {}).setdefault(ts_ms, row.watts)
     readings: list[Reading] = []
     gaps: list[Gap] = []
-    for appliance_id, own_rows in by_appliance.items():
-        points: dict[int, float] = {}
-        previous_ms: int | None = None
-        for row in own_rows:
-            previous_ms = _instant_ms(row.local_time, zone, previous_ms)
-            points.setdefault(previous_ms, row.watts)
+    for appliance_id, points in by_appliance.items():
         times = sorted(points)
         spacings = [later - earlier for earlier, later in pairwise(times)]
         cadence_ms = statistics.median(spacings) if spacings else default_cadence_seconds * 1000
@@ -139,6 +154,6 @@ def readings_from_csv_rows(
                 if next_ms is not None:
                     gaps.append(Gap(appliance_id, ts_ms + round(cadence_ms), next_ms))
             readings.append(
-                Reading(appliance_id, ts_ms, watts, 0.0, 0.0, energy_wh, span_ms / 1000)
+                Reading(appliance_id, ts_ms, watts, None, None, energy_wh, span_ms / 1000)
             )
     return readings, gaps

@@ -7,14 +7,20 @@ import datetime as dt
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import DAY_MS, Tier
 from energymon.domain.model import DailyStats, Gap, Reading
 from energymon.storage import dedupe, tiers
-from energymon.storage.base import FlushResult, StorageError, StoreHealth
+from energymon.storage.base import (
+    FlushResult,
+    LifetimeEnergy,
+    StorageError,
+    StoredAppliance,
+    StoreHealth,
+)
 from energymon.storage.buffer import PendingBuffer
 from energymon.storage.memory_tables import MemoryTables
 
@@ -45,6 +51,7 @@ class MemoryStore:
         self._buffer = PendingBuffer(max_buffered_readings)
         self._tables = MemoryTables(zone)
         self._horizon = tiers.Horizon()
+        self._live = tiers.LiveEnergy()
         self._write_error: str | None = None
         self._last_flush_ms: int | None = None
         self._last_error: str | None = None
@@ -121,6 +128,13 @@ class MemoryStore:
             pending, _ = self._buffer.snapshot()
             return tiers.lifetime_of(self._tables.lifetime(), pending)
 
+    def lifetime_energy(self) -> LifetimeEnergy:
+        """Lifetime energy split into live and imported."""
+        with self._lock:
+            pending, _ = self._buffer.snapshot()
+            total_wh = tiers.lifetime_of(self._tables.lifetime(), pending)
+            return self._live.split(total_wh, dict(self._tables.imported_wh))
+
     def gaps_between(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[Gap]:
         """Recorded and buffered gaps overlapping [start_ms, end_ms)."""
         with self._lock:
@@ -129,7 +143,10 @@ class MemoryStore:
         return tiers.gaps_of((*stored, *pending), start_ms, end_ms, appliance_id)
 
     def import_readings(self, readings: Sequence[Reading], gaps: Sequence[Gap]) -> int:
-        """Add historical readings idempotently (see dedupe.split_import); returns how many."""
+        """Add historical readings idempotently (see dedupe.split_import), counted as imported.
+
+        Returns how many were new.
+        """
         with self._lock:
             self._check_writable(f"import of {len(readings)} readings")
             fresh, rollup_only = dedupe.split_import(
@@ -137,8 +154,26 @@ class MemoryStore:
             )
             self._tables.write(fresh, raw=True)
             self._tables.write(rollup_only, raw=False)
+            self._tables.add_imported([*fresh, *rollup_only])
             self._tables.add_gaps(gaps)
             return len(fresh) + len(rollup_only)
+
+    def describe_appliances(self, configured: Mapping[int, str]) -> list[StoredAppliance]:
+        """Record the configured names; the appliances with stored readings not configured."""
+        with self._lock:
+            self._check_writable("recording appliance names")
+            self._tables.name_appliances(configured)
+            stored = self._tables.stored_appliances()
+            return [a for a in stored if a.appliance_id not in configured]
+
+    def forget_appliance(self, appliance_id: int) -> int:
+        """Delete what is stored of one appliance (buffered readings stay); returns its readings."""
+        with self._lock:
+            self._check_writable(f"deleting appliance {appliance_id}")
+            stored = [a for a in self._tables.stored_appliances() if a.appliance_id == appliance_id]
+            self._tables.forget(appliance_id)
+            self._live.forget(appliance_id)
+            return stored[0].readings if stored else 0
 
     def prune(self, now_ms: int) -> int:
         """Drop raw readings and minute rollups past their retention; returns rows deleted."""

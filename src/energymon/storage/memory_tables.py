@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import Tier
 from energymon.domain.model import DailyStats, Gap, Reading
 from energymon.domain.resample import Grouping
-from energymon.domain.stats import Rollups, bucket_readings, daily_stats, tier_rollups
+from energymon.domain.stats import (
+    Rollups,
+    Totals,
+    bucket_readings,
+    daily_stats,
+    lifetime_energy_wh,
+    tier_rollups,
+)
+from energymon.storage.base import StoredAppliance
 
 __all__ = ["MemoryTables"]
 
 _ROLLED_UP = (Tier.MINUTE, Tier.HOUR, Tier.DAY)
+_V = TypeVar("_V")
+
+
+def _drop_appliance(table: dict[tuple[int, int], _V], appliance_id: int) -> None:
+    """Delete the entries keyed (appliance_id, ...) of one appliance."""
+    for key in [key for key in table if key[0] == appliance_id]:
+        del table[key]
 
 
 class MemoryTables:
@@ -23,7 +39,9 @@ class MemoryTables:
         self.raw: dict[tuple[int, int], Reading] = {}
         self.rollups: dict[Tier, Rollups] = {tier: {} for tier in _ROLLED_UP}
         self.appliances: set[int] = set()
+        self.names: dict[int, str] = {}
         self.gaps: dict[tuple[int, int], Gap] = {}
+        self.imported_wh: dict[int, float] = {}
 
     def appliance_ids(self) -> set[int]:
         return set(self.appliances)
@@ -83,6 +101,33 @@ class MemoryTables:
         for (appliance_id, _), day in self.rollups[Tier.DAY].items():
             totals[appliance_id] = totals.get(appliance_id, 0.0) + day.energy_in_wh
         return totals
+
+    def add_imported(self, readings: Iterable[Reading]) -> None:
+        for appliance_id, energy_wh in lifetime_energy_wh(readings).items():
+            self.imported_wh[appliance_id] = self.imported_wh.get(appliance_id, 0.0) + energy_wh
+
+    def name_appliances(self, names: Mapping[int, str]) -> None:
+        self.appliances.update(names)
+        self.names.update(names)
+
+    def stored_appliances(self) -> list[StoredAppliance]:
+        per_appliance: dict[int, Totals] = {}
+        for (appliance_id, _), day in self.rollups[Tier.DAY].items():
+            per_appliance.setdefault(appliance_id, Totals()).merge(day)
+        return [
+            StoredAppliance(appliance_id, self.names.get(appliance_id), t.count, t.energy_in_wh)
+            for appliance_id, t in sorted(per_appliance.items())
+            if t.count
+        ]
+
+    def forget(self, appliance_id: int) -> None:
+        _drop_appliance(self.raw, appliance_id)
+        _drop_appliance(self.gaps, appliance_id)
+        for rollups in self.rollups.values():
+            _drop_appliance(rollups, appliance_id)
+        self.appliances.discard(appliance_id)
+        self.names.pop(appliance_id, None)
+        self.imported_wh.pop(appliance_id, None)
 
     def add_gaps(self, gaps: Iterable[Gap]) -> None:
         for gap in gaps:

@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,9 +20,16 @@ from energymon.domain.buckets import DAY_MS
 from energymon.domain.model import DailyStats, Gap, Reading
 from energymon.settings import StorageSettings
 from energymon.storage import sqlite_bulk, tiers
-from energymon.storage.base import FlushResult, StorageError, StoreHealth
+from energymon.storage.base import (
+    FlushResult,
+    LifetimeEnergy,
+    StorageError,
+    StoredAppliance,
+    StoreHealth,
+)
 from energymon.storage.buffer import PendingBuffer
 from energymon.storage.sqlite_db import Snapshot, SqliteDatabase
+from energymon.storage.sqlite_tables import SqliteTables
 
 __all__ = ["DB_FILENAME", "SqliteStore"]
 
@@ -60,6 +67,7 @@ class SqliteStore:
         self._last_flush_ms: int | None = None
         self._last_error: str | None = None
         self._closed = False
+        self._live = tiers.LiveEnergy()
         try:
             self._db = SqliteDatabase(self.path, zone)
         except sqlite3.Error as exc:
@@ -128,10 +136,10 @@ class SqliteStore:
         return FlushResult(readings=written, gaps=len(batch.gaps))
 
     def import_readings(self, readings: Sequence[Reading], gaps: Sequence[Gap]) -> int:
-        """Add historical readings idempotently; returns how many were new.
+        """Add historical readings idempotently, their energy counted as imported.
 
         Readings inside raw retention are known by key, older ones by their bucket (see
-        tiers.split_import).
+        dedupe.split_import). Returns how many were new.
         """
         try:
             written = sqlite_bulk.import_readings(self._db, readings, gaps)
@@ -214,6 +222,13 @@ class SqliteStore:
         with self._snapshot() as snap:
             return tiers.lifetime_of(snap.tables.lifetime(), snap.pending)
 
+    def lifetime_energy(self) -> LifetimeEnergy:
+        """Lifetime energy split into live and imported, from one snapshot."""
+        with self._snapshot() as snap:
+            total_wh = tiers.lifetime_of(snap.tables.lifetime(), snap.pending)
+            imported_wh = snap.tables.imported_energy()
+        return self._live.split(total_wh, imported_wh)
+
     def gaps_between(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[Gap]:
         """Recorded and buffered gaps overlapping [start_ms, end_ms)."""
         with self._snapshot() as snap:
@@ -228,6 +243,38 @@ class SqliteStore:
             self._db.backup(Path(dest))
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"backup of {self.path} to {dest} failed: {exc}") from exc
+
+    def describe_appliances(self, configured: Mapping[int, str]) -> list[StoredAppliance]:
+        """Record the configured names; the appliances with stored readings not configured."""
+
+        def describe(tables: SqliteTables) -> list[StoredAppliance]:
+            tables.name_appliances(configured)
+            return [a for a in tables.stored_appliances() if a.appliance_id not in configured]
+
+        try:
+            return self._db.write(describe)
+        except sqlite3.Error as exc:
+            raise StorageError(f"recording appliance names in {self.path} failed: {exc}") from exc
+
+    def forget_appliance(self, appliance_id: int) -> int:
+        """Delete what is stored of one appliance in one transaction; returns its readings.
+
+        Readings still buffered are left alone: an appliance being forgotten is not sampled.
+        """
+
+        def forget(tables: SqliteTables) -> int:
+            stored = [a for a in tables.stored_appliances() if a.appliance_id == appliance_id]
+            tables.forget(appliance_id)
+            return stored[0].readings if stored else 0
+
+        try:
+            readings = self._db.write(forget)
+        except sqlite3.Error as exc:
+            raise StorageError(
+                f"deleting appliance {appliance_id} from {self.path} failed: {exc}"
+            ) from exc
+        self._live.forget(appliance_id)
+        return readings
 
     def health(self) -> StoreHealth:
         """Last good flush, readings pending and dropped, the last error (None once healed)."""

@@ -67,7 +67,8 @@ def import_readings(db: SqliteDatabase, readings: Sequence[Reading], gaps: Seque
     """Add historical readings idempotently (see dedupe.split_import); returns how many were new.
 
     Which readings are new is decided once, against the store before the import; they are then
-    written in hour-aligned transactions, so an import cut short can simply be run again.
+    written in hour-aligned transactions, so an import cut short can simply be run again. Each
+    transaction counts the energy it adds as imported, so live counters never see it.
     """
     fresh, rollup_only = db.write(
         lambda tables: dedupe.split_import(tables, readings, horizon=db.horizon, zone=db.zone)
@@ -76,10 +77,12 @@ def import_readings(db: SqliteDatabase, readings: Sequence[Reading], gaps: Seque
     def write_fresh(tables: SqliteTables, chunk: list[Reading]) -> int:
         new = dedupe.unseen(tables, chunk)  # a flush may have stored some since
         tables.write(new, raw=True)
+        tables.add_imported(new)
         return len(new)
 
     def write_rollup_only(tables: SqliteTables, chunk: list[Reading]) -> int:
         tables.write(chunk, raw=False)
+        tables.add_imported(chunk)
         return len(chunk)
 
     written = 0

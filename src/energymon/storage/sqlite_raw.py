@@ -32,6 +32,7 @@ _IN_SPAN = " WHERE key >= ? AND key < ?"
 # `key & (SLOTS - 1)` is the slot, also before 1970 (SQLite's % keeps the sign).
 _OF_SLOT = _IN_SPAN + " AND key & 65535 = ?"
 _KEYS_OF_SLOT = "SELECT key FROM readings WHERE key >= ? AND key < ? AND key & 65535 = ?"
+_DELETE_OF_SLOT = "DELETE FROM readings WHERE key >= ? AND key < ? AND key & 65535 = ?"
 _COUNT_OF_SLOT = """SELECT count(*) FROM (SELECT 1 FROM readings
     WHERE key >= ? AND key < ? AND key & 65535 = ? LIMIT ?)"""
 
@@ -66,7 +67,7 @@ class RawReadings:
             slots.update(added)
         return slots
 
-    def _rows(self, readings: Iterable[Reading]) -> Iterator[tuple[float, ...]]:
+    def _rows(self, readings: Iterable[Reading]) -> Iterator[tuple[float | None, ...]]:
         slots = self._slots()
         return (
             (
@@ -166,6 +167,16 @@ class RawReadings:
         if newest_ms is None or oldest_ms is None:
             return None
         return oldest_ms, newest_ms + _MAX_DAY_MS
+
+    def drop_appliance(self, appliance_id: int) -> None:
+        """Delete an appliance's raw readings (found through its day rollups: keep those until
+        now) and its slot."""
+        slot = self._slots().pop(appliance_id, None)
+        days = None if slot is None else self._days_of(appliance_id, None, None)
+        if slot is not None and days is not None:
+            params = (days[0] * SLOTS, days[1] * SLOTS, slot)
+            self.conn.execute(_DELETE_OF_SLOT, params)
+        self.conn.execute("DELETE FROM appliances WHERE appliance_id = ?", (appliance_id,))
 
     def prune_raw(self, before_ms: int, limit: int) -> int:
         """Delete up to `limit` raw readings older than `before_ms`, oldest first."""

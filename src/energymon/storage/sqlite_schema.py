@@ -125,11 +125,66 @@ def _readings_in_time_order(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# v3: readings may lack volts and amps (history imported from the seed's CSV log has watts
+# only): the raw table is rebuilt with nullable columns, and rollups count the readings that
+# measured them, so means of volts and amps skip the others. Imports before v3 stored 0 V and
+# 0 A: a row with watts but neither volts nor amps cannot be a measurement (P = V × I), so it
+# becomes NULL; a row of 0 W, 0 V, 0 A may be a real one and stays. A bucket is judged the
+# same way by its sums; one that mixes imported and measured readings cannot be told apart,
+# and keeps counting all of them, as before. Appliances get the names the configuration gives
+# them (for the data of appliances removed from it), and imports record the energy they add
+# (live counters leave it out).
+_COUNT_MEASURED = """UPDATE {table} SET measured_count =
+    CASE WHEN sum_volts = 0 AND sum_amps = 0 AND sum_watts != 0 THEN 0 ELSE count END"""
+_SCHEMA_V3 = (
+    "ALTER TABLE readings RENAME TO readings_v2",
+    """CREATE TABLE readings (
+        key INTEGER PRIMARY KEY,
+        watts REAL NOT NULL,
+        volts REAL,
+        amps REAL,
+        energy_wh REAL NOT NULL,
+        covered_s REAL NOT NULL,
+        samples INTEGER NOT NULL,
+        ts_ms INTEGER AS (key >> 16) VIRTUAL,
+        slot INTEGER AS (key & 65535) VIRTUAL
+    )""",
+    """INSERT INTO readings (key, watts, volts, amps, energy_wh, covered_s, samples)
+       SELECT key, watts,
+       CASE WHEN volts = 0 AND amps = 0 AND watts != 0 THEN NULL ELSE volts END,
+       CASE WHEN volts = 0 AND amps = 0 AND watts != 0 THEN NULL ELSE amps END,
+       energy_wh, covered_s, samples FROM readings_v2 ORDER BY key""",
+    "DROP TABLE readings_v2",
+    *(
+        statement
+        for table in ROLLUP_TABLES
+        for statement in (
+            f"ALTER TABLE {table} ADD COLUMN measured_count INTEGER NOT NULL DEFAULT 0",
+            _COUNT_MEASURED.format(table=table),
+        )
+    ),
+    "ALTER TABLE appliances ADD COLUMN name TEXT",
+    """CREATE TABLE imported_energy (
+        appliance_id INTEGER PRIMARY KEY,
+        energy_in_wh REAL NOT NULL
+    )""",
+)
+
+
+def _nullable_volts_names_and_imports(conn: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_V3:
+        conn.execute(statement)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 READER_CACHE_KIB = 1024  # per reader; the queries read rollups, a few hundred pages at most
 
 # MIGRATIONS[n] takes a database from user_version n to n + 1. Append, never edit.
-MIGRATIONS: tuple[Migration, ...] = (_create_v1, _readings_in_time_order)
+MIGRATIONS: tuple[Migration, ...] = (
+    _create_v1,
+    _readings_in_time_order,
+    _nullable_volts_names_and_imports,
+)
 
 
 def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import starmap
 from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import HOUR_MS, LocalDays, Tier
 from energymon.domain.model import DailyStats, Gap, Reading
 from energymon.domain.resample import Grouping
-from energymon.domain.stats import BucketKey, Rollups, Totals, day_stats, tier_rollups
+from energymon.domain.stats import (
+    BucketKey,
+    Rollups,
+    Totals,
+    day_stats,
+    lifetime_energy_wh,
+    tier_rollups,
+)
+from energymon.storage.base import StoredAppliance
 from energymon.storage.sqlite_batch import BatchInsert
 from energymon.storage.sqlite_raw import RawReadings
 from energymon.storage.tiers import NOTHING_PRUNED_MS, Horizon
@@ -19,9 +27,9 @@ __all__ = ["SqliteTables"]
 
 _TABLE = {Tier.MINUTE: "rollup_minute", Tier.HOUR: "rollup_hour", Tier.DAY: "rollup_day"}
 _SELECT_ROLLUPS = """SELECT bucket_ms, appliance_id, count, sum_watts, min_watts, max_watts,
-    energy_wh, covered_s, sum_volts, sum_amps, energy_in_wh FROM {table}"""
+    energy_wh, covered_s, sum_volts, sum_amps, energy_in_wh, measured_count FROM {table}"""
 _ROLLUP_COLUMNS = """(bucket_ms, appliance_id, count, sum_watts, min_watts, max_watts,
-    energy_wh, covered_s, sum_volts, sum_amps, energy_in_wh)"""
+    energy_wh, covered_s, sum_volts, sum_amps, energy_in_wh, measured_count)"""
 _ADD_TO_STORED = """ON CONFLICT (bucket_ms, appliance_id) DO UPDATE SET
     count = count + excluded.count,
     sum_watts = sum_watts + excluded.sum_watts,
@@ -31,9 +39,10 @@ _ADD_TO_STORED = """ON CONFLICT (bucket_ms, appliance_id) DO UPDATE SET
     covered_s = covered_s + excluded.covered_s,
     sum_volts = sum_volts + excluded.sum_volts,
     sum_amps = sum_amps + excluded.sum_amps,
-    energy_in_wh = energy_in_wh + excluded.energy_in_wh"""
+    energy_in_wh = energy_in_wh + excluded.energy_in_wh,
+    measured_count = measured_count + excluded.measured_count"""
 _UPSERT_TIER = {
-    tier: BatchInsert(f"INSERT INTO {table} {_ROLLUP_COLUMNS}", 11, _ADD_TO_STORED)
+    tier: BatchInsert(f"INSERT INTO {table} {_ROLLUP_COLUMNS}", 12, _ADD_TO_STORED)
     for tier, table in _TABLE.items()
 }
 
@@ -49,13 +58,16 @@ _SELECT_TIER = _per_tier(_SELECT_ROLLUPS)
 _GROUP_TIER = _per_tier(
     """SELECT appliance_id, (bucket_ms / :width - :first) / :k AS grp, sum(count),
     sum(sum_watts), min(min_watts), max(max_watts), sum(energy_wh), sum(covered_s),
-    sum(sum_volts), sum(sum_amps), sum(energy_in_wh) FROM {table}
+    sum(sum_volts), sum(sum_amps), sum(energy_in_wh), sum(measured_count) FROM {table}
     WHERE bucket_ms >= :start AND bucket_ms < :end AND (:owner IS NULL OR appliance_id = :owner)
     GROUP BY appliance_id, grp"""
 )
-# One Reading per bucket, as Totals.to_reading makes it (the same IEEE divisions).
+# One Reading per bucket, as Totals.to_reading makes it (the same IEEE divisions; volts and
+# amps NULL where no reading measured them).
 _BUCKET_READINGS = _per_tier(
-    """SELECT appliance_id, bucket_ms, sum_watts / count, sum_volts / count, sum_amps / count,
+    """SELECT appliance_id, bucket_ms, sum_watts / count,
+    CASE WHEN measured_count > 0 THEN sum_volts / measured_count END,
+    CASE WHEN measured_count > 0 THEN sum_amps / measured_count END,
     energy_wh, covered_s, count FROM {table}
     WHERE bucket_ms >= :start AND bucket_ms < :end AND count > 0
     AND (:owner IS NULL OR appliance_id = :owner) ORDER BY bucket_ms, appliance_id"""
@@ -72,7 +84,7 @@ def _totals_row(key: BucketKey, t: Totals) -> tuple[float, ...]:
     appliance_id, bucket_ms = key
     return (
         bucket_ms, appliance_id, t.count, t.sum_watts, t.min_watts, t.max_watts, t.energy_wh,
-        t.covered_seconds, t.sum_volts, t.sum_amps, t.energy_in_wh,
+        t.covered_seconds, t.sum_volts, t.sum_amps, t.energy_in_wh, t.measured_count,
     )  # fmt: skip
 
 
@@ -136,6 +148,20 @@ class SqliteTables(RawReadings):
         sql = "SELECT appliance_id, sum(energy_in_wh) FROM rollup_day GROUP BY appliance_id"
         return dict(self.conn.execute(sql).fetchall())
 
+    def imported_energy(self) -> dict[int, float]:
+        """The part of the lifetime energy that imports added, per appliance."""
+        sql = "SELECT appliance_id, energy_in_wh FROM imported_energy"
+        return dict(self.conn.execute(sql).fetchall())
+
+    def stored_appliances(self) -> list[StoredAppliance]:
+        """Every appliance with stored readings, by id, with its recorded name."""
+        rows = self.conn.execute(
+            """SELECT appliance_id, a.name, sum(d.count), sum(d.energy_in_wh)
+               FROM appliances AS a JOIN rollup_day AS d USING (appliance_id)
+               GROUP BY appliance_id HAVING sum(d.count) > 0 ORDER BY appliance_id"""
+        )
+        return list(starmap(StoredAppliance, rows))
+
     def gaps_between(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[Gap]:
         """Stored gaps overlapping [start_ms, end_ms)."""
         sql = "SELECT appliance_id, start_ms, end_ms FROM gaps WHERE start_ms < ? AND end_ms > ?"
@@ -183,6 +209,30 @@ class SqliteTables(RawReadings):
                 if tier is not Tier.MINUTE or key[1] >= minutes_from_ms
             )
             _UPSERT_TIER[tier].run(self.conn, rows)
+
+    def add_imported(self, readings: Iterable[Reading]) -> None:
+        """Count imported readings' positive energy as imported (they are written alongside)."""
+        self.conn.executemany(
+            """INSERT INTO imported_energy (appliance_id, energy_in_wh) VALUES (?, ?)
+               ON CONFLICT (appliance_id) DO UPDATE SET
+               energy_in_wh = energy_in_wh + excluded.energy_in_wh""",
+            lifetime_energy_wh(readings).items(),
+        )
+
+    def name_appliances(self, names: Mapping[int, str]) -> None:
+        """Record the configured names (an appliance without readings gets its slot now)."""
+        self.register(names)
+        self.conn.executemany(
+            "UPDATE appliances SET name = ? WHERE appliance_id = ? AND name IS NOT ?",
+            ((name, appliance_id, name) for appliance_id, name in names.items()),
+        )
+
+    def forget(self, appliance_id: int) -> None:
+        """Delete one appliance's raw readings, slot, rollups, gaps and imported energy."""
+        self.drop_appliance(appliance_id)  # first: it finds the raw rows by the day rollups
+        for table in (*_TABLE.values(), "gaps", "imported_energy"):
+            sql = f"DELETE FROM {table} WHERE appliance_id = ?"  # noqa: S608 - our table names
+            self.conn.execute(sql, (appliance_id,))
 
     def add_gaps(self, gaps: Iterable[Gap]) -> None:
         """Store gaps; a gap known already is widened, never doubled."""

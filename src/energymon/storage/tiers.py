@@ -8,9 +8,10 @@ these functions, with the readings still buffered, so both answer alike.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Protocol
@@ -28,10 +29,12 @@ from energymon.domain.stats import (
     rollup,
     time_order,
 )
+from energymon.storage.base import LifetimeEnergy
 
 __all__ = [
     "NOTHING_PRUNED_MS",
     "Horizon",
+    "LiveEnergy",
     "StoredTiers",
     "daily_stats_of",
     "gaps_of",
@@ -219,6 +222,33 @@ def lifetime_of(stored: dict[int, float], pending: Iterable[Reading]) -> dict[in
     for appliance_id, energy_wh in lifetime_energy_wh(pending).items():
         stored[appliance_id] = stored.get(appliance_id, 0.0) + energy_wh
     return stored
+
+
+class LiveEnergy:
+    """Splits a store's lifetime totals into live and imported energy, live never going back.
+
+    Live is the total less what imports added. Both are sums of floats, added up in different
+    orders, so an import can leave their difference a few ulps lower than before: a counter
+    that falls is a reset to Prometheus, so each appliance's live energy is held at its highest.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._live_wh: dict[int, float] = {}
+
+    def split(self, total_wh: Mapping[int, float], imported_wh: dict[int, float]) -> LifetimeEnergy:
+        """Live (total less imported, at least as high as before) and imported energy."""
+        with self._lock:
+            for appliance_id, wh in total_wh.items():
+                live_wh = max(wh - imported_wh.get(appliance_id, 0.0), 0.0)
+                highest_wh = max(live_wh, self._live_wh.get(appliance_id, 0.0))
+                self._live_wh[appliance_id] = highest_wh
+            return LifetimeEnergy(dict(self._live_wh), imported_wh)
+
+    def forget(self, appliance_id: int) -> None:
+        """Start the appliance from nothing again (its data was deleted)."""
+        with self._lock:
+            self._live_wh.pop(appliance_id, None)
 
 
 def gaps_of(gaps: Iterable[Gap], start_ms: int, end_ms: int, appliance_id: int | None) -> list[Gap]:
