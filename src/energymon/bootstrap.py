@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import structlog
+
 from energymon.domain.energy import WindowAccumulator
 from energymon.drivers import registry
 from energymon.drivers.base import SensorError, SensorSpec, SMBusLike
@@ -17,7 +19,7 @@ from energymon.service.monitor import Monitor
 from energymon.service.sampler import BusSampler, Channel
 from energymon.service.writer import ReadingLog, StorageWriter
 from energymon.settings import ApplianceSettings, Settings
-from energymon.storage.base import ReadingStore
+from energymon.storage.base import ReadingStore, StorageError
 from energymon.storage.sqlite import DB_FILENAME, SqliteStore
 
 __all__ = [
@@ -29,6 +31,8 @@ __all__ = [
     "open_store",
     "prepare_data_dir",
 ]
+
+log = structlog.get_logger("energymon.bootstrap")
 
 BusFactory = Callable[[int], SMBusLike]
 DATABASE_NAME = DB_FILENAME
@@ -200,6 +204,23 @@ def _open_csv_log(settings: Settings) -> ReadingLog:
     )
 
 
+def _report_removed_appliances(settings: Settings, store: ReadingStore) -> None:
+    """Record the configured names; log each stored appliance the configuration dropped."""
+    try:
+        removed = store.describe_appliances({a.id: a.name for a in settings.appliances})
+    except StorageError as exc:  # the flushes will report (and retry) a store that fails
+        log.error("could not record the appliances' names", error=str(exc))
+        return
+    for appliance in removed:
+        log.warning(
+            "appliance not in the configuration; its stored data is kept",
+            appliance_id=appliance.appliance_id,
+            name=appliance.name,
+            readings=appliance.readings,
+            energy_kwh=round(appliance.energy_wh / 1000, 6),  # to the mWh
+        )
+
+
 def build(
     settings: Settings,
     *,
@@ -213,6 +234,7 @@ def build(
     clock = clock or SystemClock()
     groups = build_sensors(settings, clock=clock, bus_factory=bus_factory)
     store = store if store is not None else open_store(settings)
+    _report_removed_appliances(settings, store)
     if reading_log is None and csv_log:
         reading_log = _open_csv_log(settings)
     writer = StorageWriter(

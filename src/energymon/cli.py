@@ -1,4 +1,4 @@
-"""The `energymon` command: read, scan, check-config, serve, import, export, backup."""
+"""The `energymon` command: read, scan, check-config, serve, import, export, backup, forget."""
 
 from __future__ import annotations
 
@@ -85,6 +85,13 @@ def _parser() -> argparse.ArgumentParser:
     backup = commands.add_parser("backup", help="consistent copy of the database and config")
     _config_argument(backup)
     backup.add_argument("dest", type=Path, metavar="DEST", help="directory to write into")
+
+    forget = commands.add_parser(
+        "forget", help="delete the stored data of an appliance removed from the configuration"
+    )
+    _config_argument(forget)
+    forget.add_argument("appliance", type=_positive_int, metavar="ID")
+    forget.add_argument("--yes", action="store_true", help="delete (without: say what would go)")
     return parser
 
 
@@ -99,6 +106,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "import": commands.import_csv,
         "export": commands.export,
         "backup": commands.backup,
+        "forget": commands.forget,
     }
     return handlers[args.command](args)
 

@@ -195,3 +195,59 @@ def test_errors_are_one_line_without_traceback(args: list[str], message: str) ->
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _rows_of(csv_text: str) -> list[str]:
+    return [line for line in csv_text.splitlines() if not line.startswith("timestamp")]
+
+
+def test_import_adds_past_days_to_the_csv_log_and_names_what_it_left_out(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Retained past days go into the CSV log's files; today's and expired rows stay in the
+    database only, and the output says so."""
+    today = dt.datetime.now(ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
+    past = _seed_csv(today - dt.timedelta(days=2, hours=-10), 3)
+    expired = _seed_csv(today - dt.timedelta(days=20), 2)
+    log = tmp_path / "history.csv"
+    log.write_text(past + expired + _seed_csv(today, 1), encoding="utf-8")
+    assert main(["import", "--config", str(config), str(log)]) == 0
+    out = capsys.readouterr().out
+    assert "12 new readings stored" in out
+    assert "CSV log: 6 rows added to 1 past days" in out
+    assert "in the database only, not in the CSV log: 2 rows of today or later" in out
+    assert "4 rows older than the 7 days the CSV log keeps" in out
+    day = (today - dt.timedelta(days=2)).date()
+    rotated = tmp_path / "data" / "logs" / f"energy_monitor.log.{day}"
+    assert _rows_of(rotated.read_text(encoding="utf-8")) == _rows_of(past)
+    assert main(["import", "--config", str(config), str(log)]) == 0
+    assert "CSV log: 0 rows added to 0 past days, 6 there already" in capsys.readouterr().out
+
+
+def test_a_removed_appliance_can_be_exported_and_then_forgotten(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Data of an appliance dropped from the configuration stays reachable by its id until
+    `forget ID --yes` deletes it; the other appliances keep theirs."""
+    start = dt.datetime.now(ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
+    log = tmp_path / "energy_monitor.log"
+    log.write_text(_seed_csv(start, 3), encoding="utf-8")
+    main(["import", "--config", str(config), str(log)])
+    assert main(["forget", "--config", str(config), "2"]) == 1
+    assert "appliance 2 (Pump) is in the configuration" in capsys.readouterr().err
+    reduced = tmp_path / "reduced.toml"
+    reduced.write_text(CONFIG.split("[[appliances]]\nid = 2", maxsplit=1)[0], encoding="utf-8")
+
+    def exported(appliance_id: int) -> list[str]:
+        code = main(["export", "-c", str(reduced), "--days", "1", "--appliance", str(appliance_id)])
+        return _rows_of(capsys.readouterr().out) if code == 0 else []
+
+    assert len(exported(2)) == 3
+    assert main(["forget", "--config", str(reduced), "2"]) == 0
+    assert "would delete appliance 2 (Pump): 3 readings" in capsys.readouterr().out
+    assert len(exported(2)) == 3
+    assert main(["forget", "--config", str(reduced), "2", "--yes"]) == 0
+    assert "deleted appliance 2 (Pump): 3 readings" in capsys.readouterr().out
+    assert exported(2) == []
+    assert "no appliance with id 2 in the configuration or the database" in capsys.readouterr().err
+    assert len(exported(1)) == 3

@@ -12,12 +12,15 @@ midnight, so they line up with the clock in every zone. The file rotates at loca
 
 Every row is one `write` on a file opened for appending, so a crash never tears a line in the
 middle of the file; a torn last line (power cut) is cut off when the file is opened again, and
-readers skip it.
+readers skip it. `energymon import` merges history into the rotated files of past days (see
+csvhistory); a rotation and such a merge exclude each other by `history_lock`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import os
 import re
 import threading
@@ -37,6 +40,7 @@ __all__ = [
     "CsvProblem",
     "CsvRow",
     "format_row",
+    "history_lock",
     "iter_log",
     "logs_dir",
     "parse_csv",
@@ -44,6 +48,7 @@ __all__ = [
 ]
 
 LOG_FILENAME = "energy_monitor.log"
+LOCK_FILENAME = "energy_monitor.lock"  # not a rotated name: downloads and retention skip it
 HEADER = b"timestamp,watts,appliance_id\n"
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 _ROTATED = re.compile(re.escape(LOG_FILENAME) + r"\.(\d{4}-\d{2}-\d{2})")
@@ -53,6 +58,21 @@ _READ_BLOCK = 64 * 1024
 def logs_dir(data_dir: Path) -> Path:
     """Where the seed keeps its logs: `<data_dir>/logs`."""
     return data_dir / "logs"
+
+
+@contextlib.contextmanager
+def history_lock(directory: Path) -> Iterator[None]:
+    """Hold the logs directory's lock on rotated files (another process may wait for it).
+
+    An flock: the kernel frees it when its holder dies, so a crash never leaves it taken. It
+    needs only a read-only descriptor, so the lock file may belong to another user (root).
+    """
+    fd = os.open(directory / LOCK_FILENAME, os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def format_row(local_time: dt.datetime, watts: float, appliance_id: int) -> bytes:
@@ -188,20 +208,22 @@ class CsvLog:
         os.write(self._fd, row)  # one write per whole line: never torn by a crash
 
     def _rotate(self, today: dt.date) -> None:
-        os.close(self._fd)
-        if self._file_date is not None:
-            rotated = self.directory / f"{LOG_FILENAME}.{self._file_date.isoformat()}"
-            if rotated.exists():  # the clock went back and forth: keep both days' rows
-                with rotated.open("ab") as into:
-                    into.write(self.path.read_bytes().removeprefix(HEADER))
-                self.path.unlink()
-            else:
-                os.replace(self.path, rotated)
-        self._file_date = today
-        self._fd = self._open_current()
-        for day, path in _rotated_files(self.directory):
-            if day < today - self._retention:
-                path.unlink(missing_ok=True)
+        with history_lock(self.directory):  # an import may be merging into the rotated files
+            os.close(self._fd)
+            if self._file_date is not None:
+                rotated = self.directory / f"{LOG_FILENAME}.{self._file_date.isoformat()}"
+                # The clock went back and forth, or an import wrote the day: keep both's rows.
+                if rotated.exists():
+                    with rotated.open("ab") as into:
+                        into.write(self.path.read_bytes().removeprefix(HEADER))
+                    self.path.unlink()
+                else:
+                    os.replace(self.path, rotated)
+            self._file_date = today
+            self._fd = self._open_current()
+            for day, path in _rotated_files(self.directory):
+                if day < today - self._retention:
+                    path.unlink(missing_ok=True)
 
 
 def _complete_lines(path: Path) -> Iterator[bytes]:
