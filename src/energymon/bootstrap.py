@@ -14,9 +14,10 @@ from energymon.domain.energy import WindowAccumulator
 from energymon.drivers import registry
 from energymon.drivers.base import SensorError, SensorSpec, SMBusLike
 from energymon.errors import ConfigError
-from energymon.service.clock import Clock, SystemClock
+from energymon.service.clock import Clock, SystemClock, steady_time
 from energymon.service.monitor import Monitor
 from energymon.service.sampler import BusSampler, Channel
+from energymon.service.timeline import Timeline
 from energymon.service.writer import ReadingLog, StorageWriter
 from energymon.settings import ApplianceSettings, Settings
 from energymon.storage.base import ReadingStore, StorageError
@@ -96,6 +97,7 @@ def build_sensors(
 
     open_real = bus_factory or _open_real_bus
     sampling = settings.sampling
+    physical_time = steady_time(clock)  # simulated chips do not follow the wall clock's steps
     groups: dict[tuple[bool, int], SensorGroup] = {}
     for index, appliance in enumerate(settings.appliances):
         try:
@@ -109,7 +111,7 @@ def build_sensors(
             groups[key] = SensorGroup(name, bus, [])
         group = groups[key]
         try:
-            sensor = driver.create(_spec(appliance), group.bus, clock.time)
+            sensor = driver.create(_spec(appliance), group.bus, physical_time)
         except ValueError as exc:
             raise ConfigError(f"appliance {appliance.name!r}: {exc}") from exc
         accumulator = WindowAccumulator(
@@ -244,8 +246,11 @@ def build(
         reading_log=reading_log,
     )
     period = settings.sampling.sample_period_seconds
+    timeline = Timeline(clock)  # one for every bus: a clock step is seen and logged once
     samplers: Sequence[BusSampler] = [
-        BusSampler(group.name, group.channels, period_seconds=period, clock=clock)
+        BusSampler(
+            group.name, group.channels, period_seconds=period, clock=clock, timeline=timeline
+        )
         for group in groups
     ]
     return Monitor(
@@ -254,5 +259,6 @@ def build(
         store=store,
         writer=writer,
         clock=clock,
+        timeline=timeline,
         buses=[group.bus for group in groups],
     )

@@ -45,6 +45,25 @@ def test_offline_sensor_is_503_for_that_appliance_only_then_recovers(in_process:
     assert in_process.client.get("/health").json()["status"] == "ok"
 
 
+def test_health_is_503_while_every_sensor_is_offline_then_recovers(
+    in_process: InProcess,
+) -> None:
+    """With no sensor answering nothing can be recorded: 503 `unhealthy`, then 200 `ok`."""
+    for chip in in_process.chips.values():
+        chip.remove()
+    wait_until(lambda: in_process.client.get("/health").status_code == 503, what="all offline")
+    report = in_process.client.get("/health").json()
+    assert report["status"] == "unhealthy"
+    assert "every sensor is offline" in report["reasons"]
+    for chip in in_process.chips.values():
+        chip.restore()
+    wait_until(
+        lambda: in_process.client.get("/health").json()["status"] == "ok",
+        timeout=10,
+        what="every sensor back",
+    )
+
+
 def test_health_is_503_while_sampling_is_stuck(in_process: InProcess) -> None:
     """A sampler hung on its bus past the stuck limit turns /health to 503, and back to 200."""
     in_process.bus.gate.clear()

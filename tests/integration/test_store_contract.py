@@ -170,6 +170,30 @@ def test_a_flush_of_known_repeated_and_new_readings_keeps_each_new_key_once(
     assert [r.timestamp_ms - DAY_START_MS for r in stored] == [i * 1000 for i in range(15)]
 
 
+def test_live_readings_repeating_stored_stamps_are_all_kept(store: ReadingStore) -> None:
+    """After the wall clock stepped back, new readings with stored stamps are kept beside them:
+    nothing stored is overwritten, every reading counts in the day, in order of recording."""
+    first = seconds(1, DAY_START_MS, 10, watts=100.0)
+    store.append(first)
+    store.flush()
+    again = seconds(1, DAY_START_MS + 5000, 10, watts=200.0)  # stepped back 5 s
+    store.append(again)
+    assert store.flush().readings == 10
+    stored = store.readings_between(DAY_START_MS, DAY_END_MS, 1, 100)
+    assert len(stored) == 20
+    assert [r.watts for r in stored if r.timestamp_ms % 1000 == 0] == [100.0] * 10 + [200.0] * 5
+    repeats = [r for r in stored if r.timestamp_ms % 1000 != 0]
+    assert [(r.timestamp_ms - DAY_START_MS, r.watts) for r in repeats] == [
+        (i * 1000 + 1, 200.0) for i in range(5, 10)
+    ]
+    (day,) = store.daily_stats(DAY, DAY, 1)
+    assert day.total_readings == 20
+    assert day.energy_wh == pytest.approx(10.0)
+    assert store.lifetime_energy_wh()[1] == pytest.approx(10.0)
+    store.append(again)  # the same readings again (a retried flush): nothing new
+    assert store.flush().readings == 0
+
+
 def test_latest_takes_the_newest_of_stored_and_buffered(store: ReadingStore) -> None:
     """latest spans the flush boundary and returns oldest first."""
     store.append(seconds(1, DAY_START_MS, 10))

@@ -57,10 +57,14 @@ def disk_full(server: PipedServer) -> Iterator[None]:
         resource.prlimit(pid, resource.RLIMIT_FSIZE, (soft, hard))
 
 
-def _storage(client: httpx.Client) -> dict[str, Any]:
+def _health(client: httpx.Client) -> tuple[int, dict[str, Any]]:
     response = client.get("/health")
-    assert response.status_code == 200, "a full disk must not make the service unhealthy"
-    storage: dict[str, Any] = response.json()["storage"]
+    report: dict[str, Any] = response.json()
+    return response.status_code, report
+
+
+def _storage(client: httpx.Client) -> dict[str, Any]:
+    storage: dict[str, Any] = _health(client)[1]["storage"]
     return storage
 
 
@@ -101,6 +105,9 @@ class Outage:
     full_until_ms: int
     newest_served_ms: int  # the newest reading /energy/history served during the outage
     storage_during: dict[str, Any]
+    health_during: tuple[int, dict[str, Any]]
+    health_after: tuple[int, dict[str, Any]]
+    failed_flushes_metric: float
     healthy_metric_during: float
     healthy_metric_after: float
     storage_after: dict[str, Any]
@@ -129,12 +136,15 @@ def outage(tmp_path_factory: pytest.TempPathFactory) -> Outage:
                 time.sleep(0.1)
                 newest_served_ms = _newest_ms(client, 1)
             storage_during = _storage(client)
+            health_during = _health(client)
             healthy_during = _healthy_metric(client)
+            failed_flushes = metric_families(client)["energymon_storage_failed_flushes"]
             served = {key for key in _seen(client, 1000) if key[1] >= full_since_ms}
             full_until_ms = round(time.time() * 1000)
         wait_until(lambda: _storage(client)["last_error"] is None, what="storage healthy again")
         wait_until(lambda: _storage(client)["pending_readings"] < 10, what="the backlog written")
         storage_after = _storage(client)
+        health_after = _health(client)
         healthy_after = _healthy_metric(client)
         on_disk = set(read_database(server.data_dir).readings)  # running: written, not flushed
         _, csv = read_csv_log(server.data_dir)
@@ -145,6 +155,9 @@ def outage(tmp_path_factory: pytest.TempPathFactory) -> Outage:
         full_until_ms=full_until_ms,
         newest_served_ms=newest_served_ms,
         storage_during=storage_during,
+        health_during=health_during,
+        health_after=health_after,
+        failed_flushes_metric=failed_flushes.samples[0].value,
         healthy_metric_during=healthy_during,
         healthy_metric_after=healthy_after,
         storage_after=storage_after,
@@ -177,6 +190,22 @@ def test_a_full_disk_shows_in_health_and_metrics_until_space_returns(outage: Out
     assert after["last_error"] is None
     assert after["dropped_readings"] == 0
     assert outage.healthy_metric_after == 1.0
+
+
+def test_a_full_disk_makes_health_503_with_the_reason_and_counts_failed_flushes(
+    outage: Outage,
+) -> None:
+    """While nothing can be written the service is `unhealthy` (503) and says why; the failed
+    flushes are counted; once space returns it is 200 again by itself."""
+    code, report = outage.health_during
+    assert code == 503
+    assert report["status"] == "unhealthy"
+    assert any(reason.startswith("storage cannot write") for reason in report["reasons"])
+    assert report["storage"]["failed_flushes"] >= 1
+    assert outage.failed_flushes_metric >= 1
+    code, report = outage.health_after
+    assert code == 200
+    assert report["status"] == "ok", report["reasons"]
 
 
 def test_readings_served_during_a_full_disk_are_written_once_space_returns(

@@ -28,6 +28,10 @@ class FakeClock:
         self.now += seconds
         self.mono += seconds
 
+    def step_wall(self, seconds: float) -> None:
+        """Step the wall clock alone, as NTP does (negative: back); monotonic time stays."""
+        self.now += seconds
+
     def wait(self, stop: threading.Event, seconds: float) -> bool:
         """Advance instead of sleeping; stopped when the event is set."""
         if stop.is_set():

@@ -71,7 +71,7 @@ def test_windows_book_exactly_the_integrated_energy(
         emitted = accumulator.add(sample)
         readings += emitted.readings
         gaps += emitted.gaps
-    readings += accumulator.close_before(samples[-1].t + 2 * interval).readings
+    readings += accumulator.close_outside(samples[-1].t + 2 * interval).readings
     energy, expected_gaps = integrate(samples, max_gap)
     assert math.isclose(sum(r.energy_wh for r in readings), energy, rel_tol=1e-9, abs_tol=1e-9)
     assert len(gaps) == len(expected_gaps)
@@ -86,7 +86,7 @@ def test_window_reading_holds_mean_of_its_samples() -> None:
     accumulator = WindowAccumulator(7, 1.0, 5.0)
     accumulator.add(Sample(T0 + 0.25, 100.0, 12.0, 100 / 12))
     accumulator.add(Sample(T0 + 0.75, 200.0, 12.0, 200 / 12))
-    (reading,) = accumulator.close_before(T0 + 1.0).readings
+    (reading,) = accumulator.close_outside(T0 + 1.0).readings
     assert reading.appliance_id == 7
     assert reading.timestamp_ms == round(T0 * 1000)
     assert reading.watts == 150.0
@@ -104,6 +104,6 @@ def test_broken_chain_books_no_energy_across_an_outage() -> None:
     assert [(g.start_ms, g.end_ms) for g in emitted.gaps] == [
         (round(T0 * 1000), round((T0 + 0.5) * 1000))
     ]
-    (reading,) = accumulator.close_before(T0 + 1).readings
+    (reading,) = accumulator.close_outside(T0 + 1).readings
     assert reading.energy_wh == 0.0
     assert reading.samples == 2

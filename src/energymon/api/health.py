@@ -6,10 +6,9 @@ import datetime as dt
 from typing import Literal, Self
 
 from energymon.api.schemas import ApiModel, ApplianceOut, utc_time
-from energymon.domain.model import ApplianceStatus
-from energymon.service.views import ApplianceView, Health, SamplerView
+from energymon.service.views import ApplianceView, ClockView, Health, SamplerView
 
-__all__ = ["ApplianceHealth", "HealthResponse", "SamplerHealth", "StorageHealth"]
+__all__ = ["ApplianceHealth", "ClockHealth", "HealthResponse", "SamplerHealth", "StorageHealth"]
 
 
 def _rounded(seconds: float | None) -> float | None:
@@ -55,37 +54,59 @@ class SamplerHealth(ApiModel):
 
 
 class StorageHealth(ApiModel):
-    """The store: last good flush, last error, readings waiting in memory."""
+    """The store: last good flush, last error, readings waiting in memory, failed flushes."""
 
     last_flush: dt.datetime | None
     last_flush_age_seconds: float | None
     pending_readings: int
     dropped_readings: int
     last_error: str | None
+    failed_flushes: int
+    csv_log_error: str | None
+
+
+class ClockHealth(ApiModel):
+    """Steps of the wall clock since start (NTP on a Pi without a real-time clock)."""
+
+    steps: int
+    last_step_seconds: float | None
+    last_step_at: dt.datetime | None
+    last_step_age_seconds: float | None
+
+    @classmethod
+    def of(cls, view: ClockView) -> Self:
+        """The API's view of the clock's steps."""
+        at_ms = view.last_step_at_ms
+        return cls(
+            steps=view.steps,
+            last_step_seconds=_rounded(view.last_step_seconds),
+            last_step_at=None if at_ms is None else utc_time(at_ms),
+            last_step_age_seconds=_rounded(view.last_step_age_seconds),
+        )
 
 
 class HealthResponse(ApiModel):
-    """GET /health: `ok`, `degraded` (a sensor offline: 200) or `unhealthy` (stuck: 503)."""
+    """GET /health: `ok`, `degraded` (200: recording, but see `reasons`) or `unhealthy` (503:
+    the service cannot record — storage failing, every sensor offline, a thread stuck)."""
 
     status: Literal["ok", "degraded", "unhealthy"]
     healthy: bool
+    reasons: list[str]
     uptime_seconds: float
     appliances: list[ApplianceHealth]
     samplers: list[SamplerHealth]
     storage: StorageHealth
+    clock: ClockHealth
 
     @classmethod
     def of(cls, health: Health, now_s: float) -> Self:
         """The API's view of the monitor's health at wall-clock time `now_s`."""
         store = health.storage
         flushed = None if store.last_flush_ms is None else utc_time(store.last_flush_ms)
-        degraded = any(a.status is ApplianceStatus.OFFLINE for a in health.appliances)
-        status: Literal["ok", "degraded", "unhealthy"] = (
-            "unhealthy" if not health.healthy else "degraded" if degraded else "ok"
-        )
         return cls(
-            status=status,
+            status=health.status.value,
             healthy=health.healthy,
+            reasons=health.reasons,
             uptime_seconds=round(health.uptime_seconds, 3),
             appliances=[ApplianceHealth.of(a) for a in health.appliances],
             samplers=[SamplerHealth.of(s) for s in health.samplers],
@@ -97,5 +118,8 @@ class HealthResponse(ApiModel):
                 pending_readings=store.pending_readings,
                 dropped_readings=store.dropped_readings,
                 last_error=store.last_error,
+                failed_flushes=health.writer.failed_flushes,
+                csv_log_error=health.writer.csv_log_error,
             ),
+            clock=ClockHealth.of(health.clock),
         )

@@ -121,8 +121,25 @@ class MonitorCollector(Collector):
                 "When the store last committed.",
                 value=store.last_flush_ms / 1000,
             )
+        yield CounterMetricFamily(
+            "energymon_storage_failed_flushes",
+            "Flushes the store refused (readings stayed in memory).",
+            value=health.writer.failed_flushes,
+        )
+        clock = health.clock
+        yield CounterMetricFamily(
+            "energymon_clock_steps",
+            "Steps of the wall clock against the monotonic clock since start.",
+            value=clock.steps,
+        )
+        if clock.last_step_seconds is not None:
+            yield GaugeMetricFamily(
+                "energymon_clock_last_step_seconds",
+                "Size of the last wall-clock step (negative: backwards).",
+                value=clock.last_step_seconds,
+            )
         yield GaugeMetricFamily(
-            "energymon_healthy", "1 unless sampling is stuck.", value=float(health.healthy)
+            "energymon_healthy", "1 unless the service cannot record.", value=float(health.healthy)
         )
         info = _gauge("energymon_build_info", "The running energymon version.", ("version",))
         info.add_metric([__version__], 1.0)

@@ -182,7 +182,7 @@ def _serve_holding_data_dir(settings: Settings, host: str | None, port: int | No
         ready=lambda: (
             server.started and (first_reading.is_set() or time.monotonic() > ready_deadline)
         ),
-        healthy=lambda: monitor.health().healthy,
+        healthy=lambda: monitor.health().alive,
     )
     previous_handlers = _install_signal_handlers(server)
     # Startup leaves a few hundred thousand objects that live as long as the process (modules,

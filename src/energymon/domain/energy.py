@@ -1,6 +1,10 @@
 """Energy from samples: trapezoidal integration and the per-interval window of stored readings.
 
-Pure: every time is passed in as wall-clock seconds since the epoch; nothing reads a clock.
+Pure: every time is passed in; nothing reads a clock. A sample carries two times: `t`, the wall
+clock, which only labels (which window, which day), and `mono`, the monotonic clock, which
+measures (how long a segment lasted, whether it was a gap). The wall clock can step by hours
+(NTP on a Pi without a real-time clock); the monotonic one never does, so a step never turns
+into energy, a gap or a lost sample.
 """
 
 from __future__ import annotations
@@ -18,17 +22,28 @@ SECONDS_PER_HOUR = 3600.0
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """One good measurement at wall-clock time `t` (seconds), after calibration."""
+    """One good measurement after calibration, labelled `t` and taken at monotonic `mono`.
+
+    Args:
+        t: wall-clock seconds since the epoch (labels only).
+        mono: monotonic seconds (durations only); defaults to `t` where both agree.
+    """
 
     t: float
     watts: float
     volts: float
     amps: float
+    mono: float | None = None
+
+    @property
+    def elapsed(self) -> float:
+        """The instant on the clock that measures durations."""
+        return self.t if self.mono is None else self.mono
 
 
 def segment_energy_wh(a: Sample, b: Sample) -> float:
     """Energy between two consecutive samples by the trapezoid rule, in watt-hours."""
-    return (a.watts + b.watts) / 2 * (b.t - a.t) / SECONDS_PER_HOUR
+    return (a.watts + b.watts) / 2 * (b.elapsed - a.elapsed) / SECONDS_PER_HOUR
 
 
 def integrate(samples: Iterable[Sample], max_gap_seconds: float) -> tuple[float, list[float]]:
@@ -41,7 +56,7 @@ def integrate(samples: Iterable[Sample], max_gap_seconds: float) -> tuple[float,
     previous: Sample | None = None
     for sample in samples:
         if previous is not None:
-            if sample.t - previous.t > max_gap_seconds:
+            if sample.elapsed - previous.elapsed > max_gap_seconds:
                 gaps.append(previous.t)
             else:
                 energy_wh += segment_energy_wh(previous, sample)
@@ -75,6 +90,9 @@ class WindowAccumulator:
     appliances share timestamps. The energy of the segment between two samples is booked to the
     window of the later sample; a segment longer than `max_gap_seconds`, or one across a
     `break_chain()` (the sensor went offline), books nothing and is reported as a Gap.
+    Durations come from the samples' monotonic times: when the wall clock steps, the open
+    window is emitted and the next sample opens the window its label falls in, earlier or
+    later, with the segment's real energy booked there.
     """
 
     def __init__(self, appliance_id: int, interval_seconds: float, max_gap_seconds: float) -> None:
@@ -92,18 +110,19 @@ class WindowAccumulator:
 
     def add(self, sample: Sample) -> Emitted:
         """Account one sample; returns the windows it closed and any gap before it."""
-        emitted = self.close_before(sample.t)
+        emitted = self.close_outside(sample.t)
         window = self._window
-        if window is None or window.index != self._index(sample.t):
+        if window is None:
             window = self._window = _Window(self._index(sample.t))
         previous = self._previous
-        if previous is not None and sample.t > previous.t:
-            if self._chain_broken or sample.t - previous.t > self.max_gap_seconds:
+        elapsed = None if previous is None else sample.elapsed - previous.elapsed
+        if previous is not None and elapsed is not None and elapsed > 0:
+            if self._chain_broken or elapsed > self.max_gap_seconds:
                 emitted.gaps.append(Gap(self.appliance_id, _to_ms(previous.t), _to_ms(sample.t)))
             else:
                 window.energy_wh += segment_energy_wh(previous, sample)
-                window.covered_seconds += sample.t - previous.t
-        if previous is None or sample.t > previous.t:
+                window.covered_seconds += elapsed
+        if elapsed is None or elapsed > 0:
             window.samples += 1
             window.sum_watts += sample.watts
             window.sum_volts += sample.volts
@@ -116,14 +135,23 @@ class WindowAccumulator:
         """The sensor failed: the next good sample starts afresh, with a gap before it."""
         self._chain_broken = True
 
-    def close_before(self, t: float) -> Emitted:
-        """Emit the open window if it ended at or before `t` (call on every tick)."""
-        emitted = Emitted()
+    def close_outside(self, t: float) -> Emitted:
+        """Emit the open window unless wall time `t` falls in it (call on every tick).
+
+        Later than the window: it is over. Earlier: the wall clock stepped back, and the
+        window is over as well; the next sample opens the window of its own label.
+        """
         window = self._window
-        if window is not None and window.index < self._index(t):
-            if window.samples:
-                emitted.readings.append(self._reading(window))
-            self._window = None
+        if window is None or window.index == self._index(t):
+            return Emitted()
+        return self.close()
+
+    def close(self) -> Emitted:
+        """Emit the open window now (at stop)."""
+        emitted = Emitted()
+        window, self._window = self._window, None
+        if window is not None and window.samples:
+            emitted.readings.append(self._reading(window))
         return emitted
 
     def _reading(self, window: _Window) -> Reading:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
-__all__ = ["Clock", "SystemClock"]
+__all__ = ["Clock", "SystemClock", "steady_time"]
 
 
 class Clock(Protocol):
@@ -39,3 +40,13 @@ class SystemClock:
     def wait(self, stop: threading.Event, seconds: float) -> bool:
         """Sleep on the stop event so shutdown never waits out a period."""
         return stop.wait(max(seconds, 0.0))
+
+
+def steady_time(clock: Clock) -> Callable[[], float]:
+    """Epoch seconds from now on that advance with the monotonic clock and never step.
+
+    The time of the physical world, for simulated chips and loads: a real chip converts on its
+    own oscillator and a load runs on regardless when NTP steps the Pi's wall clock.
+    """
+    wall_at_start, mono_at_start = clock.time(), clock.monotonic()
+    return lambda: wall_at_start + (clock.monotonic() - mono_at_start)

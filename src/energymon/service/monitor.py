@@ -13,9 +13,12 @@ from energymon.domain.buckets import local_day_bounds
 from energymon.domain.model import ApplianceStatus, DailyStats, Gap, Reading
 from energymon.drivers.base import SMBusLike
 from energymon.service.clock import Clock
+from energymon.service.health import assess
 from energymon.service.sampler import BusSampler, Channel
+from energymon.service.timeline import Timeline
 from energymon.service.views import (
     ApplianceView,
+    ClockView,
     CurrentReading,
     DayReport,
     Health,
@@ -58,6 +61,7 @@ class Monitor:
         store: ReadingStore,
         writer: StorageWriter,
         clock: Clock,
+        timeline: Timeline | None = None,
         buses: Sequence[SMBusLike] = (),
     ) -> None:
         self.settings = settings
@@ -65,6 +69,7 @@ class Monitor:
         self.store = store
         self.writer = writer
         self.clock = clock
+        self.timeline = timeline or Timeline(clock)
         self.zone = settings.zone
         self._buses = list(buses)
         self._subscribers: list[Subscriber] = []
@@ -239,14 +244,39 @@ class Monitor:
         return self.store.lifetime_energy_wh()
 
     def health(self) -> Health:
-        """Liveness of samplers and storage, and every appliance's state."""
+        """The service's state and its reasons, with every part's view."""
+        appliances = self.appliances()
         samplers = [self._sampler_view(s) for s in self.samplers]
-        return Health(
-            healthy=self._running and not any(s.stuck for s in samplers),
-            uptime_seconds=self.clock.monotonic() - self._started_at,
-            appliances=self.appliances(),
+        storage = self.store.health()
+        writer = self.writer.view()
+        clock = self._clock_view()
+        verdict = assess(
+            running=self._running,
+            appliances=appliances,
             samplers=samplers,
-            storage=self.store.health(),
+            storage=storage,
+            writer=writer,
+            clock=clock,
+        )
+        return Health(
+            status=verdict.status,
+            reasons=verdict.reasons,
+            alive=verdict.alive,
+            uptime_seconds=self.clock.monotonic() - self._started_at,
+            appliances=appliances,
+            samplers=samplers,
+            storage=storage,
+            writer=writer,
+            clock=clock,
+        )
+
+    def _clock_view(self) -> ClockView:
+        step = self.timeline.last_step
+        return ClockView(
+            steps=self.timeline.step_count,
+            last_step_seconds=None if step is None else step.seconds,
+            last_step_at_ms=None if step is None else round(step.wall_after * 1000),
+            last_step_age_seconds=None if step is None else self.clock.monotonic() - step.mono_at,
         )
 
     # helpers -----------------------------------------------------------------------------------
@@ -260,7 +290,9 @@ class Monitor:
     def _view(self, appliance: _Appliance) -> ApplianceView:
         state = appliance.channel.state
         config = appliance.settings
-        age = None if state.last_sample_at is None else self.clock.time() - state.last_sample_at
+        age = (
+            None if state.last_sample_at is None else self.clock.monotonic() - state.last_sample_at
+        )
         return ApplianceView(
             id=config.id,
             name=config.name,

@@ -14,6 +14,7 @@ from energymon.domain.energy import Emitted, Sample, WindowAccumulator
 from energymon.domain.model import ApplianceStatus, Gap, Reading
 from energymon.drivers.base import Sensor, SensorError
 from energymon.service.clock import Clock
+from energymon.service.timeline import Timeline
 
 __all__ = ["BusSampler", "Channel", "ChannelState", "SamplerStats"]
 
@@ -39,7 +40,7 @@ class ChannelState:
     overflow_count: int = 0
     stale_reads: int = 0  # consecutive reads without a new conversion
     retry_at: float = 0.0  # monotonic seconds
-    last_sample_at: float | None = None  # wall-clock seconds
+    last_sample_at: float | None = None  # monotonic seconds: an age survives a clock step
     last_reading: Reading | None = None
     configured: bool = False
 
@@ -90,6 +91,7 @@ class BusSampler:
         *,
         period_seconds: float,
         clock: Clock,
+        timeline: Timeline | None = None,
         on_reading: Callable[[Reading], None] = lambda reading: None,
         on_gap: Callable[[Gap], None] = lambda gap: None,
     ) -> None:
@@ -97,6 +99,8 @@ class BusSampler:
         self.channels = list(channels)
         self.period_seconds = period_seconds
         self.clock = clock
+        # Shared by every sampler of the process (bootstrap), so a step is counted once.
+        self.timeline = timeline or Timeline(clock)
         self.stats = SamplerStats()
         self._on_reading = on_reading
         self._on_gap = on_gap
@@ -129,9 +133,8 @@ class BusSampler:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
-        far_future = self.clock.time() + 10 * self.period_seconds + 3600
         for channel in self.channels:
-            self._emit(channel.accumulator.close_before(far_future))
+            self._emit(channel.accumulator.close())
 
     def run(self) -> None:
         """Tick on absolute deadlines; periods overrun are counted as missed, never doubled."""
@@ -168,7 +171,7 @@ class BusSampler:
         for channel in self.channels:
             state = channel.state
             if state.status is ApplianceStatus.OFFLINE and self.clock.monotonic() < state.retry_at:
-                self._emit(channel.accumulator.close_before(self.clock.time()))
+                self._emit(channel.accumulator.close_outside(self.timeline.now().wall))
                 continue
             try:
                 if not state.configured:
@@ -177,7 +180,7 @@ class BusSampler:
                 measurement = channel.sensor.read()
             except SensorError as exc:
                 self._fail(channel, exc)
-                self._emit(channel.accumulator.close_before(self.clock.time()))
+                self._emit(channel.accumulator.close_outside(self.timeline.now().wall))
                 continue
             if not measurement.conversion_ready:
                 # No conversion finished since the last read: the registers repeat old values
@@ -186,22 +189,23 @@ class BusSampler:
                 self._stale(channel)
                 continue
             state.stale_reads = 0
-            now = self.clock.time()
+            now = self.timeline.now()
             if measurement.overflow:
                 state.overflow_count += 1
             factor = channel.calibration_factor
             sample = Sample(
-                t=now,
+                t=now.wall,
                 watts=measurement.watts * factor,
                 volts=measurement.bus_volts,
                 amps=measurement.amps * factor,
+                mono=now.mono,
             )
             if state.status is not ApplianceStatus.OK:
                 if state.status is ApplianceStatus.OFFLINE:
                     log.info("sensor back online", appliance=channel.name)
                 state.status = ApplianceStatus.OK
                 state.consecutive_failures = 0
-            state.last_sample_at = now
+            state.last_sample_at = now.mono
             self._emit(channel.accumulator.add(sample), channel)
 
     def _stale(self, channel: Channel) -> None:

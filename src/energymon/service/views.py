@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
 from typing import Literal
 
@@ -12,15 +13,18 @@ from energymon.storage.base import StoreHealth
 
 __all__ = [
     "ApplianceView",
+    "ClockView",
     "CurrentReading",
     "DayReport",
     "Health",
+    "HealthStatus",
     "Historical",
     "Period",
     "SamplerView",
     "SensorOffline",
     "Summary",
     "UnknownAppliance",
+    "WriterView",
 ]
 
 Period = Literal["day", "week", "month"]
@@ -123,11 +127,49 @@ class SamplerView:
 
 
 @dataclass(frozen=True, slots=True)
-class Health:
-    """Liveness: healthy unless a sampler is stuck."""
+class WriterView:
+    """The storage writer thread: failed flushes, whether it still runs, the CSV log's state."""
 
-    healthy: bool
+    flushes: int
+    failed_flushes: int
+    last_attempt_age_seconds: float | None
+    stuck: bool
+    csv_log_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClockView:
+    """Steps of the wall clock seen since start, and the last one."""
+
+    steps: int
+    last_step_seconds: float | None
+    last_step_at_ms: int | None
+    last_step_age_seconds: float | None
+
+
+class HealthStatus(enum.StrEnum):
+    """How well the service records (service.health says what each state means)."""
+
+    OK = "ok"
+    DEGRADED = "degraded"
+    UNHEALTHY = "unhealthy"
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """The service's state with its reasons, and each part's view."""
+
+    status: HealthStatus
+    reasons: list[str]
+    alive: bool  # the threads make progress: feed the systemd watchdog
     uptime_seconds: float
     appliances: list[ApplianceView]
     samplers: list[SamplerView]
     storage: StoreHealth
+    writer: WriterView
+    clock: ClockView
+
+    @property
+    def healthy(self) -> bool:
+        """True unless the service cannot record."""
+        return self.status is not HealthStatus.UNHEALTHY

@@ -14,6 +14,7 @@ import structlog
 
 from energymon.domain.model import Reading
 from energymon.service.clock import Clock
+from energymon.service.views import WriterView
 from energymon.storage.base import ReadingStore, StorageError
 
 __all__ = ["ReadingLog", "StorageWriter"]
@@ -21,6 +22,10 @@ __all__ = ["ReadingLog", "StorageWriter"]
 log = structlog.get_logger("energymon.writer")
 
 PRUNE_EVERY_SECONDS = 3600.0
+# A writer that has not finished a flush attempt for this many intervals (and at least
+# STUCK_MIN_SECONDS: catching up after an outage takes a while) hangs in I/O.
+STUCK_INTERVALS = 6
+STUCK_MIN_SECONDS = 60.0
 
 
 class ReadingLog(Protocol):
@@ -55,7 +60,10 @@ class StorageWriter:
         self.clock = clock
         self.reading_log = reading_log
         self.last_error: str | None = None
-        self._log_failing = False  # the CSV log refused writes; said once until it works again
+        self.flushes = 0
+        self.failed_flushes = 0
+        self._last_attempt: float | None = None  # monotonic: when a flush attempt last ended
+        self._log_error: str | None = None  # the CSV log refused writes; said once till it works
         self._log_queue: deque[Reading] = deque(maxlen=1_000_000)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -71,6 +79,7 @@ class StorageWriter:
     def start(self) -> None:
         """Start the flushing thread."""
         self._stop.clear()
+        self._last_attempt = self.clock.monotonic()
         self._thread = threading.Thread(target=self._run, name="storage-writer", daemon=True)
         self._thread.start()
 
@@ -92,19 +101,40 @@ class StorageWriter:
     def flush(self) -> bool:
         """Write what is buffered; True when the store accepted it."""
         with self._lock:
-            self._drain_log()
             try:
-                result = self.store.flush()
-            except StorageError as exc:
-                # Once per outage: the message's counts change every flush, the problem does not.
-                if self.last_error is None:
-                    log.error("storage write failed; readings kept in memory", error=str(exc))
-                self.last_error = str(exc)
-                return False
-            if self.last_error is not None:
-                log.info("storage writable again", written=result.readings)
-                self.last_error = None
-            return True
+                return self._flush()
+            finally:
+                self._last_attempt = self.clock.monotonic()
+
+    def _flush(self) -> bool:
+        self._drain_log()
+        try:
+            result = self.store.flush()
+        except StorageError as exc:
+            self.failed_flushes += 1
+            # Once per outage: the message's counts change every flush, the problem does not.
+            if self.last_error is None:
+                log.error("storage write failed; readings kept in memory", error=str(exc))
+            self.last_error = str(exc)
+            return False
+        self.flushes += 1
+        if self.last_error is not None:
+            log.info("storage writable again", written=result.readings)
+            self.last_error = None
+        return True
+
+    def view(self) -> WriterView:
+        """Flush counts, and whether the thread still finishes its attempts."""
+        last = self._last_attempt
+        age = None if last is None else self.clock.monotonic() - last
+        limit = max(STUCK_INTERVALS * self.flush_interval_seconds, STUCK_MIN_SECONDS)
+        return WriterView(
+            flushes=self.flushes,
+            failed_flushes=self.failed_flushes,
+            last_attempt_age_seconds=age,
+            stuck=self._thread is not None and age is not None and age > limit,
+            csv_log_error=self._log_error,
+        )
 
     def _drain_log(self) -> None:
         reading_log = self.reading_log
@@ -116,13 +146,13 @@ class StorageWriter:
                 self._log_queue.popleft()
             reading_log.tick(round(self.clock.time() * 1000))
         except OSError as exc:
-            if not self._log_failing:
+            if self._log_error is None:
                 log.error("CSV log write failed; rows kept in memory, will retry", error=str(exc))
-            self._log_failing = True
+            self._log_error = str(exc)
             return
-        if self._log_failing:
+        if self._log_error is not None:
             log.info("CSV log writable again")
-            self._log_failing = False
+            self._log_error = None
 
     def _maybe_prune(self) -> None:
         now = self.clock.monotonic()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import Tier, bucket_start
 from energymon.domain.model import Reading
 from energymon.storage.tiers import Horizon, StoredTiers
 
-__all__ = ["split_import", "unseen"]
+__all__ = ["place_live", "split_import", "unseen"]
+
+# A live reading is stamped with the start of its interval (whole seconds or more), so the
+# milliseconds after a stamp are free: a repeat of a stored stamp moves into them.
+MAX_REPEATS_MS = 1000
 
 
 def unseen(tables: StoredTiers, readings: Iterable[Reading]) -> list[Reading]:
@@ -52,3 +57,36 @@ def split_import(
         occupied = {start_ms for _, start_ms in stored}
         rollup_only.extend(r for start_ms, r in by_ts.values() if start_ms not in occupied)
     return unseen(tables, recent), rollup_only
+
+
+def _same(a: Reading, b: Reading) -> bool:
+    return dataclasses.replace(a, timestamp_ms=b.timestamp_ms) == b
+
+
+def place_live(tables: StoredTiers, readings: Sequence[Reading]) -> list[Reading]:
+    """Live readings ready to store: none overwrites another, none is lost.
+
+    Live readings are all new measurements, but their stamps can repeat stored ones: the wall
+    clock stepped back (NTP on a Pi without a real-time clock), or the service restarted within
+    one interval. Such a reading is stored at the first free millisecond after its stamp, in
+    the same interval, minute and day, so counts, energy and daily stats keep every reading.
+    Only a reading equal to one already there (a flush retried after it had committed, or the
+    same reading buffered twice) is dropped.
+    """
+    by_appliance: dict[int, list[Reading]] = {}
+    for reading in readings:
+        by_appliance.setdefault(reading.appliance_id, []).append(reading)
+    placed: list[Reading] = []
+    for appliance_id, own in by_appliance.items():
+        first_ms = min(r.timestamp_ms for r in own)
+        end_ms = max(r.timestamp_ms for r in own) + MAX_REPEATS_MS
+        taken = {r.timestamp_ms: r for r in tables.raw_between(appliance_id, first_ms, end_ms)}
+        for reading in own:
+            ts_ms = reading.timestamp_ms
+            while ts_ms in taken and not _same(reading, taken[ts_ms]):
+                ts_ms += 1
+            if ts_ms in taken or ts_ms - reading.timestamp_ms >= MAX_REPEATS_MS:
+                continue  # there already, or its interval is full of repeats
+            taken[ts_ms] = placed_reading = dataclasses.replace(reading, timestamp_ms=ts_ms)
+            placed.append(placed_reading)
+    return placed

@@ -81,7 +81,7 @@ class MemoryStore:
         with self._lock:
             batch = self._buffer.take()
             self._check_writable(f"flush of {len(batch.readings)} readings")
-            new = dedupe.unseen(self._tables, batch.readings)
+            new = dedupe.place_live(self._tables, batch.readings)
             self._tables.write(new, raw=True)
             self._tables.add_gaps(batch.gaps)
             self._buffer.commit(batch)

@@ -49,14 +49,14 @@ def _hour_aligned_chunks(readings: Sequence[Reading], size: int) -> Iterator[lis
 def store_batch(tables: SqliteTables, batch: Batch) -> int:
     """A flush's writes: new readings with their rollups, and gaps; returns how many were new.
 
-    A flush normally holds only new readings, stored at once; only when some key is stored
-    already (or repeated) are the new ones sorted out first, so none is rolled up twice.
+    A flush normally holds only readings with new keys, stored at once; only when some key is
+    stored already (or repeated) are they placed first (see dedupe.place_live).
     """
     new: Sequence[Reading] = batch.readings
     if new:
         tables.register({r.appliance_id for r in new})
         if not tables.insert_if_all_new(new):
-            new = dedupe.unseen(tables, new)
+            new = dedupe.place_live(tables, new)
             tables.insert(new)
         tables.add_rollups(new)
     tables.add_gaps(batch.gaps)

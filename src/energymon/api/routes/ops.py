@@ -18,10 +18,10 @@ router = APIRouter(tags=["operations"])
 
 @public_router.get(
     "/health",
-    responses={503: {"model": HealthResponse, "description": "A sampler is stuck"}},
+    responses={503: {"model": HealthResponse, "description": "The service cannot record"}},
 )
 def health(monitor: MonitorDep, response: Response) -> HealthResponse:
-    """Liveness and each sensor's state: 200 while sampling runs, 503 when it is stuck."""
+    """The service's state with its reasons: 200 while it records, 503 when it cannot."""
     report = HealthResponse.of(monitor.health(), now_s=monitor.clock.time())
     if not report.healthy:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
