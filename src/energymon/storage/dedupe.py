@@ -1,4 +1,4 @@
-"""Which readings are new to a store, decided once over any store's tables (`StoredTiers`)."""
+"""Which readings are new to a store, decided once over any backend's tables (`Tables`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import Tier, bucket_start
 from energymon.domain.model import Reading
-from energymon.storage.tiers import Horizon, StoredTiers
+from energymon.storage.tables import Horizon, Tables
 
 __all__ = ["place_live", "split_import", "unseen"]
 
@@ -17,7 +17,7 @@ __all__ = ["place_live", "split_import", "unseen"]
 MAX_REPEATS_MS = 1000
 
 
-def unseen(tables: StoredTiers, readings: Iterable[Reading]) -> list[Reading]:
+def unseen(tables: Tables, readings: Iterable[Reading]) -> list[Reading]:
     """The readings whose key is neither stored raw nor earlier in `readings` (first wins)."""
     by_appliance: dict[int, dict[int, Reading]] = {}
     for reading in readings:
@@ -30,7 +30,7 @@ def unseen(tables: StoredTiers, readings: Iterable[Reading]) -> list[Reading]:
 
 
 def split_import(
-    tables: StoredTiers, readings: Iterable[Reading], *, horizon: Horizon, zone: ZoneInfo
+    tables: Tables, readings: Iterable[Reading], *, horizon: Horizon, zone: ZoneInfo
 ) -> tuple[list[Reading], list[Reading]]:
     """The new readings of an import: (to store raw and roll up, older ones to roll up only).
 
@@ -63,7 +63,7 @@ def _same(a: Reading, b: Reading) -> bool:
     return dataclasses.replace(a, timestamp_ms=b.timestamp_ms) == b
 
 
-def place_live(tables: StoredTiers, readings: Sequence[Reading]) -> list[Reading]:
+def place_live(tables: Tables, readings: Sequence[Reading]) -> list[Reading]:
     """Live readings ready to store: none overwrites another, none is lost.
 
     Live readings are all new measurements, but their stamps can repeat stored ones: the wall

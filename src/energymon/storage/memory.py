@@ -23,6 +23,7 @@ from energymon.storage.base import (
 )
 from energymon.storage.buffer import PendingBuffer
 from energymon.storage.memory_tables import MemoryTables
+from energymon.storage.tables import Horizon
 
 __all__ = ["MemoryStore"]
 
@@ -50,7 +51,7 @@ class MemoryStore:
         self._lock = threading.RLock()
         self._buffer = PendingBuffer(max_buffered_readings)
         self._tables = MemoryTables(zone)
-        self._horizon = tiers.Horizon()
+        self._horizon = Horizon()
         self._live = tiers.LiveEnergy()
         self._write_error: str | None = None
         self._last_flush_ms: int | None = None
@@ -180,7 +181,7 @@ class MemoryStore:
         with self._lock:
             raw_from_ms = max(self._horizon.raw_from_ms, now_ms - self._retention_ms)
             minute_from_ms = max(self._horizon.minute_from_ms, now_ms - self._minute_retention_ms)
-            self._horizon = tiers.Horizon(raw_from_ms, minute_from_ms)
+            self._horizon = Horizon(raw_from_ms, minute_from_ms)
             old_raw = [key for key in self._tables.raw if key[1] < raw_from_ms]
             minutes = self._tables.rollups[Tier.MINUTE]
             old_minutes = [key for key in minutes if key[1] < minute_from_ms]

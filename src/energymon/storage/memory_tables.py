@@ -1,4 +1,4 @@
-"""MemoryStore's committed state: the tables of SqliteStore as dicts (tiers.StoredTiers)."""
+"""MemoryStore's committed state: the tables of SqliteStore as dicts (storage.tables.Tables)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def _drop_appliance(table: dict[tuple[int, int], _V], appliance_id: int) -> None
 
 
 class MemoryTables:
-    """The committed state, as dicts; implements tiers.StoredTiers."""
+    """The committed state, as dicts; implements storage.tables.Tables."""
 
     def __init__(self, zone: ZoneInfo) -> None:
         self.zone = zone

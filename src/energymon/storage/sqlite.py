@@ -30,6 +30,7 @@ from energymon.storage.base import (
 from energymon.storage.buffer import PendingBuffer
 from energymon.storage.sqlite_db import Snapshot, SqliteDatabase
 from energymon.storage.sqlite_tables import SqliteTables
+from energymon.storage.tables import Horizon
 
 __all__ = ["DB_FILENAME", "SqliteStore"]
 
@@ -165,7 +166,7 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise self._failed("bulk load", exc) from exc
 
-    def _advance_horizon(self, now_ms: int) -> tiers.Horizon:
+    def _advance_horizon(self, now_ms: int) -> Horizon:
         return self._db.advance_horizon(
             now_ms - self._retention_ms, now_ms - self._minute_retention_ms
         )

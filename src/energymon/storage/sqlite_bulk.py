@@ -7,10 +7,11 @@ from itertools import islice
 
 from energymon.domain.buckets import HOUR_MS
 from energymon.domain.model import Gap, Reading
-from energymon.storage import dedupe, tiers
+from energymon.storage import dedupe
 from energymon.storage.buffer import Batch
 from energymon.storage.sqlite_db import SqliteDatabase
 from energymon.storage.sqlite_tables import SqliteTables
+from energymon.storage.tables import Horizon
 
 __all__ = [
     "IMPORT_BATCH_ROWS",
@@ -115,7 +116,7 @@ def bulk_load(db: SqliteDatabase, readings: Iterable[Reading], *, batch_rows: in
     return loaded
 
 
-def prune(db: SqliteDatabase, horizon: tiers.Horizon) -> int:
+def prune(db: SqliteDatabase, horizon: Horizon) -> int:
     """Delete raw rows and minute rollups before `horizon`, one small transaction per batch.
 
     Flushes slip in between batches. Returns the rows deleted.

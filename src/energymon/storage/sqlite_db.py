@@ -24,7 +24,7 @@ from energymon.domain.model import Gap, Reading
 from energymon.storage import sqlite_schema
 from energymon.storage.buffer import PendingBuffer
 from energymon.storage.sqlite_tables import SqliteTables
-from energymon.storage.tiers import Horizon
+from energymon.storage.tables import Horizon
 
 __all__ = ["Snapshot", "SqliteDatabase"]
 

@@ -21,7 +21,7 @@ from energymon.domain.stats import (
 from energymon.storage.base import StoredAppliance
 from energymon.storage.sqlite_batch import BatchInsert
 from energymon.storage.sqlite_raw import RawReadings
-from energymon.storage.tiers import NOTHING_PRUNED_MS, Horizon
+from energymon.storage.tables import NOTHING_PRUNED_MS, Horizon
 
 __all__ = ["SqliteTables"]
 
@@ -89,7 +89,7 @@ def _totals_row(key: BucketKey, t: Totals) -> tuple[float, ...]:
 
 
 class SqliteTables(RawReadings):
-    """One connection's view of the tables; implements tiers.StoredTiers."""
+    """One connection's view of the tables; implements storage.tables.Tables."""
 
     def __init__(self, conn: sqlite3.Connection, zone: ZoneInfo) -> None:
         super().__init__(conn)

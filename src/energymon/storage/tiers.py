@@ -1,8 +1,8 @@
-"""Queries written once, over any store's tables (`StoredTiers`).
+"""Queries written once, over any backend's tables (storage.tables.Tables).
 
-Both stores keep the same tiers: raw readings (keyed by appliance and timestamp) and minute,
-hour and local-day rollups (keyed by bucket start and appliance). They hand their tables to
-these functions, with the readings still buffered, so both answer alike.
+Every backend keeps the same tiers: raw readings (keyed by appliance and timestamp) and minute,
+hour and local-day rollups (keyed by bucket start and appliance). It hands its tables to these
+functions, with the readings still buffered, so all answer alike.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ import threading
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from operator import attrgetter
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import Tier, local_date, local_midnight_ms
@@ -30,12 +28,10 @@ from energymon.domain.stats import (
     time_order,
 )
 from energymon.storage.base import LifetimeEnergy
+from energymon.storage.tables import Horizon, Tables
 
 __all__ = [
-    "NOTHING_PRUNED_MS",
-    "Horizon",
     "LiveEnergy",
-    "StoredTiers",
     "daily_stats_of",
     "gaps_of",
     "latest_of",
@@ -43,57 +39,8 @@ __all__ = [
     "readings_between",
 ]
 
-NOTHING_PRUNED_MS = -(2**62)
 _TIMESTAMP = attrgetter("timestamp_ms")
 _DATE = attrgetter("date")
-
-
-@dataclass(frozen=True, slots=True)
-class Horizon:
-    """From when each pruned tier is complete (every bucket from there on is kept)."""
-
-    raw_from_ms: int = NOTHING_PRUNED_MS
-    minute_from_ms: int = NOTHING_PRUNED_MS
-
-
-class StoredTiers(Protocol):
-    """Read access to a store's committed tables."""
-
-    def appliance_ids(self) -> set[int]:
-        """Every appliance with stored readings."""
-        ...
-
-    def raw_count(self, appliance_id: int, start_ms: int, end_ms: int, limit: int) -> int:
-        """How many raw readings of one appliance lie in [start_ms, end_ms), counting to `limit`."""
-        ...
-
-    def raw_between(self, appliance_id: int | None, start_ms: int, end_ms: int) -> list[Reading]:
-        """Raw readings in [start_ms, end_ms)."""
-        ...
-
-    def raw_timestamps(self, appliance_id: int, first_ms: int, last_ms: int) -> set[int]:
-        """Timestamps of one appliance's raw readings in [first_ms, last_ms]."""
-        ...
-
-    def rollups_between(
-        self, tier: Tier, appliance_id: int | None, start_ms: int, end_ms: int
-    ) -> Rollups:
-        """`tier` rollups whose bucket starts in [start_ms, end_ms)."""
-        ...
-
-    def grouped_rollups(self, grouping: Grouping, appliance_id: int | None) -> Rollups:
-        """`grouping.group(rollups_between(...))`, which a database may do faster itself."""
-        ...
-
-    def bucket_readings(
-        self, tier: Tier, appliance_id: int | None, start_ms: int, end_ms: int
-    ) -> list[Reading]:
-        """`stats.bucket_readings(rollups_between(...))`: a Reading per bucket, in time order."""
-        ...
-
-    def daily_stats(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[DailyStats]:
-        """`stats.daily_stats` of the day rollups starting in [start_ms, end_ms)."""
-        ...
 
 
 def _selected(
@@ -108,7 +55,7 @@ def _selected(
 
 
 def readings_between(
-    tables: StoredTiers,
+    tables: Tables,
     pending: Sequence[Reading],
     *,
     span: tuple[int, int],
@@ -161,7 +108,7 @@ def readings_between(
 
 
 def _with_buffer(
-    tables: StoredTiers,
+    tables: Tables,
     tier: Tier,
     appliance_id: int | None,
     stored: list[Reading],
@@ -182,7 +129,7 @@ def _with_buffer(
 
 
 def daily_stats_of(
-    tables: StoredTiers,
+    tables: Tables,
     pending: Sequence[Reading],
     days: tuple[dt.date, dt.date],
     appliance_id: int | None,
