@@ -22,7 +22,7 @@ from energymon.storage.base import (
     StoreHealth,
 )
 from energymon.storage.buffer import PendingBuffer
-from energymon.storage.memory_tables import MemoryTables
+from energymon.storage.memory.tables import MemoryTables
 from energymon.storage.tables import Horizon
 
 __all__ = ["MemoryStore"]
