@@ -20,7 +20,7 @@ from energymon.service.monitor import Monitor
 from energymon.service.sampler import BusSampler
 from energymon.service.writer import StorageWriter
 from energymon.settings import Settings, settings_from_mapping
-from energymon.storage.csvlog import CsvLog, logs_dir
+from energymon.storage.seedlog import CsvLog, logs_dir
 from energymon.storage.sqlite import SqliteStore
 
 __all__ = ["DEFAULT_APPLIANCES", "JumpClock", "appliances", "bench_settings", "wire_burst"]

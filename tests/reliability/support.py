@@ -18,8 +18,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from energymon.domain.model import Reading
-from energymon.storage.csvimport import ParsedCsv, parse_csv
-from energymon.storage.csvlog import LOG_FILENAME, logs_dir
+from energymon.storage.seedlog import LOG_FILENAME, ParsedCsv, logs_dir, parse_csv
 from energymon.storage.sqlite import DB_FILENAME
 from energymon.storage.sqlite_tables import SqliteTables
 from tests.e2e.support import (

@@ -24,8 +24,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from energymon.storage.csvimport import parse_csv
-from energymon.storage.csvlog import LOG_FILENAME, logs_dir
+from energymon.storage.seedlog import LOG_FILENAME, logs_dir, parse_csv
 from energymon.storage.sqlite import DB_FILENAME, SqliteStore
 from tests.e2e.support import ZONE, config_mapping, free_port, wait_until, write_config
 from tests.reliability.support import PipedServer, epoch_ms, metric_families

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from energymon.storage.csvlog import HEADER
+from energymon.storage.seedlog import HEADER
 from tests.reliability.conftest import Budget, Figures
 from tests.reliability.support import (
     APPLIANCE_IDS,

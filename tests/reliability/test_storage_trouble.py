@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from energymon.storage.csvimport import CsvProblem, CsvRow
+from energymon.storage.seedlog import CsvProblem, CsvRow
 from tests.e2e.support import ZONE, wait_until
 from tests.reliability.conftest import Figures
 from tests.reliability.support import (

@@ -9,8 +9,15 @@ from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import to_epoch_ms
 from energymon.domain.model import Reading
-from energymon.storage.csvhistory import HistoryMerge, merge_into_history
-from energymon.storage.csvlog import HEADER, LOG_FILENAME, CsvLog, history_lock, iter_log
+from energymon.storage.seedlog import (
+    HEADER,
+    LOG_FILENAME,
+    CsvLog,
+    HistoryMerge,
+    history_lock,
+    iter_log,
+    merge_into_history,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TODAY = dt.date(2024, 12, 10)

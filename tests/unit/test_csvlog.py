@@ -10,7 +10,7 @@ import pytest
 
 from energymon.domain.buckets import to_epoch_ms
 from energymon.domain.model import Gap, Reading
-from energymon.storage.csvlog import (
+from energymon.storage.seedlog import (
     HEADER,
     LOG_FILENAME,
     CsvLog,

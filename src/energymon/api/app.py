@@ -28,7 +28,7 @@ from energymon.api.security import (
 from energymon.api.sse import KEEPALIVE_SECONDS, ReadingStreams
 from energymon.service.monitor import Monitor
 from energymon.settings import Settings
-from energymon.storage.csvlog import logs_dir
+from energymon.storage.seedlog import logs_dir
 
 __all__ = ["GZIP_MINIMUM_BYTES", "create_app"]
 

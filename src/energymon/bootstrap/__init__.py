@@ -195,7 +195,7 @@ def open_store(settings: Settings) -> ReadingStore:
 
 
 def _open_csv_log(settings: Settings) -> ReadingLog:
-    from energymon.storage.csvlog import CsvLog
+    from energymon.storage.seedlog import CsvLog
 
     storage = settings.storage
     return CsvLog(

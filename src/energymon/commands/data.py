@@ -29,7 +29,7 @@ def import_csv(args: argparse.Namespace) -> int:
     Readings go into the database (the statistics of their days; their energy is counted as
     imported, never as live) and into the CSV log's files of the past days it retains.
     """
-    from energymon.storage.csvlog import parse_csv, readings_from_csv_rows
+    from energymon.storage.seedlog import parse_csv, readings_from_csv_rows
 
     settings = load_settings(args.config)
     known = {a.id for a in settings.appliances}
@@ -70,8 +70,7 @@ def import_csv(args: argparse.Namespace) -> int:
 
 def _import_into_csv_log(path: Path, readings: list[Reading], settings: Settings) -> None:
     """Merge imported readings into the CSV log's past days, and say what it left out."""
-    from energymon.storage.csvhistory import merge_into_history
-    from energymon.storage.csvlog import logs_dir
+    from energymon.storage.seedlog import logs_dir, merge_into_history
 
     logs = logs_dir(settings.storage.data_dir)
     retention_days = settings.storage.retention_days

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 
 from energymon.errors import EnergymonError
-from energymon.storage.csvlog import LOG_FILENAME, logs_dir
+from energymon.storage.seedlog import LOG_FILENAME, logs_dir
 from energymon.storage.sqlite import DB_FILENAME
 
 __all__ = [

@@ -11,7 +11,7 @@ from starlette.responses import StreamingResponse
 from energymon.api.deps import AccessLogDep, MonitorDep, OptionalApplianceId, SettingsDep
 from energymon.api.errors import error_responses
 from energymon.api.schemas import HistoricalResponse
-from energymon.storage.csvlog import iter_log, logs_dir
+from energymon.storage.seedlog import iter_log, logs_dir
 
 __all__ = ["router"]
 

@@ -1,86 +1,36 @@
-"""The seed's CSV log: `logs/energy_monitor.log`, one row per appliance per interval.
+"""CsvLog: writes the seed's CSV log from readings, one row per appliance per interval.
 
-Format, as the seed writes it and tools read it::
-
-    timestamp,watts,appliance_id
-    2024-12-04 10:00:00,125.5,1
-
-Timestamps are local time in the configured zone, to the second, and stamp the start of the
-interval; watts is the interval's mean, to one decimal. Intervals are counted from local
-midnight, so they line up with the clock in every zone. The file rotates at local midnight to
-`energy_monitor.log.YYYY-MM-DD`; rotated files older than the retention are deleted.
+Intervals are counted from local midnight, so they line up with the clock in every zone. The
+file rotates at local midnight to `energy_monitor.log.YYYY-MM-DD`; rotated files older than the
+retention are deleted. (The format and the files: see files.)
 
 Every row is one `write` on a file opened for appending, so a crash never tears a line in the
 middle of the file; a torn last line (power cut) is cut off when the file is opened again, and
 readers skip it. `energymon import` merges history into the rotated files of past days (see
-csvhistory); a rotation and such a merge exclude each other by `history_lock`.
+history); a rotation and such a merge exclude each other by `history_lock`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import os
-import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import local_date, local_day_bounds
 from energymon.domain.model import Reading
-from energymon.storage.csvimport import CsvProblem, CsvRow, parse_csv, readings_from_csv_rows
+from energymon.storage.seedlog.files import (
+    HEADER,
+    LOG_FILENAME,
+    format_row,
+    history_lock,
+    rotated_files,
+)
 
-__all__ = [
-    "HEADER",
-    "LOG_FILENAME",
-    "CsvLog",
-    "CsvProblem",
-    "CsvRow",
-    "format_row",
-    "history_lock",
-    "iter_log",
-    "logs_dir",
-    "parse_csv",
-    "readings_from_csv_rows",
-]
-
-LOG_FILENAME = "energy_monitor.log"
-LOCK_FILENAME = "energy_monitor.lock"  # not a rotated name: downloads and retention skip it
-HEADER = b"timestamp,watts,appliance_id\n"
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
-_ROTATED = re.compile(re.escape(LOG_FILENAME) + r"\.(\d{4}-\d{2}-\d{2})")
-_READ_BLOCK = 64 * 1024
-
-
-def logs_dir(data_dir: Path) -> Path:
-    """Where the seed keeps its logs: `<data_dir>/logs`."""
-    return data_dir / "logs"
-
-
-@contextlib.contextmanager
-def history_lock(directory: Path) -> Iterator[None]:
-    """Hold the logs directory's lock on rotated files (another process may wait for it).
-
-    An flock: the kernel frees it when its holder dies, so a crash never leaves it taken. It
-    needs only a read-only descriptor, so the lock file may belong to another user (root).
-    """
-    fd = os.open(directory / LOCK_FILENAME, os.O_RDONLY | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
-def format_row(local_time: dt.datetime, watts: float, appliance_id: int) -> bytes:
-    """One CSV row, newline included: `2024-12-04 10:00:00,125.5,1`."""
-    text = f"{watts:.1f}"
-    if text == "-0.0":
-        text = "0.0"
-    return f"{local_time.strftime(TIMESTAMP_FORMAT)},{text},{appliance_id}\n".encode()
+__all__ = ["CsvLog"]
 
 
 @dataclass(slots=True)
@@ -89,15 +39,6 @@ class _Interval:
     end_ms: int
     sum_watts: float = 0.0
     count: int = 0
-
-
-def _rotated_files(directory: Path) -> list[tuple[dt.date, Path]]:
-    found = []
-    for path in directory.glob(LOG_FILENAME + ".*"):
-        match = _ROTATED.fullmatch(path.name)
-        if match:
-            found.append((dt.date.fromisoformat(match.group(1)), path))
-    return sorted(found)
 
 
 def _first_row_date(path: Path) -> dt.date | None:
@@ -221,36 +162,6 @@ class CsvLog:
                     os.replace(self.path, rotated)
             self._file_date = today
             self._fd = self._open_current()
-            for day, path in _rotated_files(self.directory):
+            for day, path in rotated_files(self.directory):
                 if day < today - self._retention:
                     path.unlink(missing_ok=True)
-
-
-def _complete_lines(path: Path) -> Iterator[bytes]:
-    """The file's whole lines, in blocks, without its header; a torn last line is left out."""
-    with path.open("rb") as file:
-        carry = b""
-        first = True
-        while block := file.read(_READ_BLOCK):
-            data = carry + block
-            cut = data.rfind(b"\n") + 1
-            data, carry = data[:cut], data[cut:]
-            if first and data:
-                data = data.removeprefix(HEADER)
-                first = False
-            if data:
-                yield data
-
-
-def iter_log(directory: Path) -> Iterator[bytes]:
-    """The retained log, oldest first, as one CSV with the header once (for downloads)."""
-    yield HEADER
-    paths = [path for _, path in _rotated_files(directory)]
-    current = directory / LOG_FILENAME
-    if current.exists():
-        paths.append(current)
-    for path in paths:
-        try:
-            yield from _complete_lines(path)
-        except FileNotFoundError:  # rotated away or deleted while we were reading
-            continue

@@ -20,8 +20,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from energymon.domain.model import Reading
-from energymon.storage.csvimport import instants_ms, parse_csv
-from energymon.storage.csvlog import HEADER, LOG_FILENAME, format_row, history_lock
+from energymon.storage.seedlog.files import HEADER, LOG_FILENAME, format_row, history_lock
+from energymon.storage.seedlog.reader import instants_ms, parse_csv
 
 __all__ = ["HistoryMerge", "merge_into_history"]
 
