@@ -33,8 +33,10 @@ from energymon.domain import buckets, stats
 from energymon.domain.buckets import DAY_MS, HOUR_MS
 from energymon.domain.model import Reading
 from energymon.drivers import profiles
-from energymon.storage import sqlite_raw, sqlite_schema, sqlite_tables
 from energymon.storage.sqlite import DB_FILENAME, SqliteStore
+from energymon.storage.sqlite import raw as sqlite_raw
+from energymon.storage.sqlite import schema as sqlite_schema
+from energymon.storage.sqlite import tables as sqlite_tables
 
 __all__ = ["Dataset", "dataset", "install", "seed_csv", "template_day"]
 

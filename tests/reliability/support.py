@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from energymon.domain.model import Reading
 from energymon.storage.seedlog import LOG_FILENAME, ParsedCsv, logs_dir, parse_csv
 from energymon.storage.sqlite import DB_FILENAME
-from energymon.storage.sqlite_tables import SqliteTables
+from energymon.storage.sqlite.tables import SqliteTables
 from tests.e2e.support import (
     APPLIANCES,
     ENERGYMON,

@@ -28,7 +28,7 @@ import httpx
 import pytest
 
 from energymon.storage.sqlite import DB_FILENAME
-from energymon.storage.sqlite_tables import SqliteTables
+from energymon.storage.sqlite.tables import SqliteTables
 from tests.e2e.support import ENERGYMON, ZONE, config_mapping, free_port, wait_until, write_config
 from tests.reliability.support import PipedServer, counter_by_appliance, metric_families
 

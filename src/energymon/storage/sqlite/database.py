@@ -21,9 +21,9 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from energymon.domain.model import Gap, Reading
-from energymon.storage import sqlite_schema
 from energymon.storage.buffer import PendingBuffer
-from energymon.storage.sqlite_tables import SqliteTables
+from energymon.storage.sqlite import schema
+from energymon.storage.sqlite.tables import SqliteTables
 from energymon.storage.tables import Horizon
 
 __all__ = ["Snapshot", "SqliteDatabase"]
@@ -56,7 +56,7 @@ class SqliteDatabase:
         # At most MAX_READERS connections, whatever the size of the server's thread pool: each
         # keeps its own page cache, and a reader per worker thread grew RSS by megabytes.
         self._reader_slots = threading.BoundedSemaphore(MAX_READERS)
-        self._writer = sqlite_schema.open_database(path)
+        self._writer = schema.open_database(path)
         try:
             self.horizon = self.write(self._adopt_zone)
         except BaseException:
@@ -120,7 +120,7 @@ class SqliteDatabase:
             try:
                 conn = self._readers.get_nowait()
             except queue.Empty:
-                conn = sqlite_schema.connect(self.path, read_only=True)
+                conn = schema.connect(self.path, read_only=True)
             with self._reading(conn, buffer) as snapshot:
                 yield snapshot
 
@@ -151,7 +151,7 @@ class SqliteDatabase:
         """
         partial = dest.with_name(dest.name + ".partial")
         partial.unlink(missing_ok=True)
-        source = sqlite_schema.connect(self.path, read_only=True)
+        source = schema.connect(self.path, read_only=True)
         try:
             target = sqlite3.connect(partial)
             try:

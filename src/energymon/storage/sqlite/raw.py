@@ -5,7 +5,7 @@ appliances table, so rows sort by time, then appliance. Why a rowid table keyed 
 (appliance_id, ts_ms): a flush then appends all its rows at the right edge of one b-tree, and
 SQLite splits a full rightmost leaf of a rowid table by starting a new leaf, where an index
 b-tree (WITHOUT ROWID) rebalances three siblings. A flush of 30 readings rewrites about three
-pages instead of a dozen, which is most of what reaches the disk (see sqlite_schema).
+pages instead of a dozen, which is most of what reaches the disk (see schema).
 
 Time order costs the queries of one appliance a filter: `latest` and `raw_count` first ask the
 day rollups (a small table) which days hold that appliance's readings, and look only there.
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from energymon.domain.model import Reading
 from energymon.storage.base import StorageError
-from energymon.storage.sqlite_batch import BatchInsert
+from energymon.storage.sqlite.batch import BatchInsert
 
 __all__ = ["SLOTS", "RawReadings"]
 

@@ -9,8 +9,8 @@ from energymon.domain.buckets import HOUR_MS
 from energymon.domain.model import Gap, Reading
 from energymon.storage import dedupe
 from energymon.storage.buffer import Batch
-from energymon.storage.sqlite_db import SqliteDatabase
-from energymon.storage.sqlite_tables import SqliteTables
+from energymon.storage.sqlite.database import SqliteDatabase
+from energymon.storage.sqlite.tables import SqliteTables
 from energymon.storage.tables import Horizon
 
 __all__ = [

@@ -3,7 +3,7 @@
 The sampler appends to an in-memory buffer (a lock and a deque, no I/O). A flush writes the
 buffered readings, their minute/hour/day rollups, the lifetime counters and the gaps in one
 transaction; readings whose key is stored already are skipped, so nothing is rolled up twice.
-Queries read a WAL snapshot plus the buffer as it was at that moment (see sqlite_db).
+Queries read a WAL snapshot plus the buffer as it was at that moment (see database).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from energymon.domain.buckets import DAY_MS
 from energymon.domain.model import DailyStats, Gap, Reading
 from energymon.settings import StorageSettings
-from energymon.storage import sqlite_bulk, tiers
+from energymon.storage import tiers
 from energymon.storage.base import (
     FlushResult,
     LifetimeEnergy,
@@ -28,8 +28,9 @@ from energymon.storage.base import (
     StoreHealth,
 )
 from energymon.storage.buffer import PendingBuffer
-from energymon.storage.sqlite_db import Snapshot, SqliteDatabase
-from energymon.storage.sqlite_tables import SqliteTables
+from energymon.storage.sqlite import writes
+from energymon.storage.sqlite.database import Snapshot, SqliteDatabase
+from energymon.storage.sqlite.tables import SqliteTables
 from energymon.storage.tables import Horizon
 
 __all__ = ["DB_FILENAME", "SqliteStore"]
@@ -124,7 +125,7 @@ class SqliteStore:
             return FlushResult(readings=0, gaps=0)
         try:
             written = self._db.write(
-                lambda tables: sqlite_bulk.store_batch(tables, batch),
+                lambda tables: writes.store_batch(tables, batch),
                 on_commit=lambda: self._buffer.commit(batch),
             )
         except sqlite3.Error as exc:
@@ -143,7 +144,7 @@ class SqliteStore:
         dedupe.split_import). Returns how many were new.
         """
         try:
-            written = sqlite_bulk.import_readings(self._db, readings, gaps)
+            written = writes.import_readings(self._db, readings, gaps)
         except sqlite3.Error as exc:
             raise self._failed(f"import of {len(readings)} readings", exc) from exc
         self._checkpoint()
@@ -162,7 +163,7 @@ class SqliteStore:
         try:
             if now_ms is not None:
                 self._advance_horizon(now_ms)
-            return sqlite_bulk.bulk_load(self._db, readings, batch_rows=batch_rows)
+            return writes.bulk_load(self._db, readings, batch_rows=batch_rows)
         except sqlite3.Error as exc:
             raise self._failed("bulk load", exc) from exc
 
@@ -174,7 +175,7 @@ class SqliteStore:
     def prune(self, now_ms: int) -> int:
         """Delete raw readings and minute rollups past retention, in small transactions."""
         try:
-            return sqlite_bulk.prune(self._db, self._advance_horizon(now_ms))
+            return writes.prune(self._db, self._advance_horizon(now_ms))
         except sqlite3.Error as exc:
             raise self._failed("pruning", exc) from exc
 

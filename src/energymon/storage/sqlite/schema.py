@@ -10,7 +10,7 @@ Bytes written. Each commit appends every page it changed to the WAL (page + 24 b
 kernel counts whole 4 KiB blocks; on top come the wal-index (-shm) pages the kernel writes back
 every half minute, and the pages a checkpoint copies into the database. So a flush must change
 few pages: pages are 1 KiB, raw readings are one time-ordered rowid table that a flush appends
-to at its right edge (see sqlite_raw), and rollups are keyed by bucket first, so a flush
+to at its right edge (see raw), and rollups are keyed by bucket first, so a flush
 changes one leaf per tier whatever the number of appliances. A flush of 30 readings changes
 about 8 pages, where raw rows keyed by appliance first changed about 17.
 """
@@ -90,7 +90,7 @@ def _create_v1(conn: sqlite3.Connection) -> None:
 
 
 # v2: raw readings in one rowid table in time order, keyed ts_ms * 65536 + the appliance's
-# slot (sqlite_raw.SLOTS); appliances get their slots in id order. ts_ms and slot are virtual
+# slot (raw.SLOTS); appliances get their slots in id order. ts_ms and slot are virtual
 # columns (computed when read, never stored) for people reading the file with sqlite3.
 _SCHEMA_V2 = (
     "ALTER TABLE appliances RENAME TO appliances_v1",

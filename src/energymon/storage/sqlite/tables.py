@@ -1,4 +1,4 @@
-"""SQL over the schema of sqlite_schema: what a connection reads and writes, no locking."""
+"""SQL over the schema of schema.py: what a connection reads and writes, no locking."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from energymon.domain.stats import (
     tier_rollups,
 )
 from energymon.storage.base import StoredAppliance
-from energymon.storage.sqlite_batch import BatchInsert
-from energymon.storage.sqlite_raw import RawReadings
+from energymon.storage.sqlite.batch import BatchInsert
+from energymon.storage.sqlite.raw import RawReadings
 from energymon.storage.tables import NOTHING_PRUNED_MS, Horizon
 
 __all__ = ["SqliteTables"]
