@@ -1,4 +1,4 @@
-"""What the in-process benchmarks share: simulated settings, a clock that jumps, the wiring.
+"""What the in-process benchmarks share: simulated settings and a clock that jumps.
 
 `JumpClock` is the clock seam the sampler already has (`service.clock.Clock`), used so that
 no benchmark waits in real time: `wait()` moves time to the deadline at once and fires timers
@@ -14,16 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from energymon.bootstrap import build_sensors
-from energymon.service.clock import Clock, SystemClock
-from energymon.service.monitor import Monitor
-from energymon.service.sampler import BusSampler
-from energymon.service.writer import StorageWriter
 from energymon.settings import Settings, settings_from_mapping
-from energymon.storage.seedlog import CsvLog, logs_dir
-from energymon.storage.sqlite import SqliteStore
 
-__all__ = ["DEFAULT_APPLIANCES", "JumpClock", "appliances", "bench_settings", "wire_burst"]
+__all__ = ["DEFAULT_APPLIANCES", "JumpClock", "appliances", "bench_settings"]
 
 # The default configuration's three appliances: (id, name, profile, address).
 DEFAULT_APPLIANCES = (
@@ -124,41 +117,3 @@ class JumpClock:
             if ahead > PACE_SLEEP_SECONDS and stop.wait(ahead):
                 return True
         return stop.is_set() or self.now >= self.stop_at
-
-
-def wire_burst(settings: Settings, sampler_clock: Clock) -> Monitor:
-    """The Monitor of `bootstrap.build`, but samplers on `sampler_clock` (a burst) while the
-    writer flushes on the real clock: `build` takes one clock for both (see the report).
-    """
-    storage = settings.storage
-    store = SqliteStore.from_settings(storage, settings.zone)
-    groups = build_sensors(settings, clock=sampler_clock)
-    csv_log = CsvLog(
-        logs_dir(storage.data_dir),
-        settings.zone,
-        interval_seconds=storage.csv_interval_seconds,
-        retention_days=storage.retention_days,
-    )
-    writer = StorageWriter(
-        store,
-        flush_interval_seconds=storage.flush_interval_seconds,
-        clock=SystemClock(),
-        reading_log=csv_log,
-    )
-    samplers = [
-        BusSampler(
-            group.name,
-            group.channels,
-            period_seconds=settings.sampling.sample_period_seconds,
-            clock=sampler_clock,
-        )
-        for group in groups
-    ]
-    return Monitor(
-        settings,
-        samplers=samplers,
-        store=store,
-        writer=writer,
-        clock=SystemClock(),
-        buses=[group.bus for group in groups],
-    )

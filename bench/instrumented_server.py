@@ -2,11 +2,11 @@
 
     python -m bench.instrumented_server serve --config F --port P
 
-Runs `energymon.api.server.serve` unchanged, but wraps the `build` it calls so that each
-sampler's `sample_once` first records the tick the sampler has just timed: its monotonic time
-and its lag behind the deadline (the sampler's own `SamplerStats.last_*` values, so nothing is
-measured twice). On exit the ticks go to `sampler-ticks.json` beside the config file.
-`serve` offers no hook to reach the Monitor it builds; see the benchmark report.
+Runs `energymon.api.server.serve` unchanged, passing it a `build` that calls the
+composition root's `build_service` and then makes each sampler's `sample_once` first record the
+tick the sampler has just timed: its monotonic time and its lag behind the deadline (the
+sampler's own `SamplerStats.last_*` values, so nothing is measured twice). On exit the ticks go
+to `sampler-ticks.json` beside the config file.
 
 With BENCH_GC_FREEZE=1 in the environment it also calls `gc.freeze()` once the monitor is
 built: the fix proposed for P2 (long gen-2 collections hold the GIL), to measure it before
@@ -23,11 +23,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from energymon import bootstrap
-from energymon.api import server as server_module
-from energymon.service.monitor import Monitor
+from energymon.api.server import serve
+from energymon.bootstrap import Service, build_service
 from energymon.service.sampler import BusSampler
-from energymon.settings import load_settings
+from energymon.settings import Settings, load_settings
 
 TICKS_FILE = "sampler-ticks.json"
 
@@ -52,9 +51,9 @@ def main() -> int:
     args = parser.parse_args()
     recorded: list[dict[str, Any]] = []
 
-    def build(*build_args: Any, **build_kwargs: Any) -> Monitor:
-        monitor = bootstrap.build(*build_args, **build_kwargs)
-        for sampler in monitor.samplers:
+    def build(settings: Settings) -> Service:
+        service = build_service(settings)
+        for sampler in service.monitor.samplers:
             ticks: list[tuple[float, float]] = []
             _record_ticks(sampler, ticks)
             recorded.append(
@@ -63,10 +62,9 @@ def main() -> int:
         if os.environ.get("BENCH_GC_FREEZE"):
             gc.collect()
             gc.freeze()
-        return monitor
+        return service
 
-    server_module.build = build  # type: ignore[attr-defined]
-    code = server_module.serve(load_settings(args.config), port=args.port)
+    code = serve(load_settings(args.config), port=args.port, build=build)
     (args.config.parent / TICKS_FILE).write_text(json.dumps(recorded))
     return code
 

@@ -22,9 +22,10 @@ import time
 from dataclasses import dataclass
 
 from bench.context import Context
-from bench.harness import JumpClock, appliances, bench_settings, wire_burst
+from bench.harness import JumpClock, appliances, bench_settings
 from bench.report import Figure, Target
 from energymon.api.server import SWITCH_INTERVAL_SECONDS as SERVE_SWITCH_INTERVAL
+from energymon.bootstrap import build
 from energymon.domain.model import Reading
 
 TARGET = Target(">=", 50_000.0, "readings/s")
@@ -64,7 +65,8 @@ def burst(ctx: Context, name: str, seconds: float, readings_per_second: float | 
         storage={"flush_interval_seconds": FLUSH_SECONDS},
     )
     speedup = readings_per_second / SENSORS if readings_per_second else None
-    monitor = wire_burst(settings, JumpClock(time.time(), speedup=speedup))
+    # The writer flushes on the real clock (build's default) while the samplers burst.
+    monitor = build(settings, sampler_clock=JumpClock(time.time(), speedup=speedup))
     emitted = itertools.count()
 
     def count(reading: Reading) -> None:

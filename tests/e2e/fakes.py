@@ -11,8 +11,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from energymon.api.app import create_app
-from energymon.bootstrap import build
+from energymon.bootstrap import build_service
 from energymon.drivers.fakebus import FakeBus, SimulatedINA219
 from energymon.drivers.profiles import make_profile
 from energymon.service.clock import SystemClock
@@ -51,7 +50,7 @@ class SkewableClock(SystemClock):
 
 @dataclass
 class InProcess:
-    """A started monitor from bootstrap.build, a TestClient of its app, and its fake hardware."""
+    """A started monitor from bootstrap.build_service, a TestClient of its app, fake hardware."""
 
     monitor: Monitor
     client: TestClient
@@ -78,11 +77,17 @@ def running_app(settings: Settings, **build_overrides: Any) -> Iterator[InProces
         profile = make_profile(appliance["simulation"], default_for=appliance["name"])
         chips[appliance["id"]] = SimulatedINA219(profile, shunt_ohms=0.1)
         bus.attach(appliance["address"], chips[appliance["id"]])
-    monitor = build(settings, clock=clock, bus_factory=lambda number: bus, **build_overrides)
+    service = build_service(
+        settings,
+        clock=clock,
+        bus_factory=lambda number: bus,
+        sse_keepalive_seconds=0.2,
+        **build_overrides,
+    )
+    monitor = service.monitor
     monitor.start()
     try:
-        app = create_app(monitor, settings, sse_keepalive_seconds=0.2)
-        with TestClient(app, raise_server_exceptions=False) as client:
+        with TestClient(service.app, raise_server_exceptions=False) as client:
             wait_until(
                 lambda: all(
                     client.get("/energy", params={"applianceId": a["id"]}).status_code == 200

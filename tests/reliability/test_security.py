@@ -28,8 +28,7 @@ from hypothesis import strategies as st
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
-from energymon.api.app import create_app
-from energymon.bootstrap import build
+from energymon.bootstrap import build_service
 from energymon.settings import settings_from_mapping
 from tests.e2e.support import ALLOWED_ORIGIN, APPLIANCES, ENERGYMON, config_mapping, wait_until
 from tests.reliability.support import PipedServer, make_piped_server
@@ -58,12 +57,12 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     """The real app of a running monitor (simulated sensors), with a key and one CORS origin."""
     mapping = config_mapping(tmp_path_factory.mktemp("security") / "data") | {"api_key": API_KEY}
     keyed_settings = settings_from_mapping(mapping)
-    monitor = build(keyed_settings)
-    monitor.start()
+    service = build_service(keyed_settings, sse_keepalive_seconds=0.2)
+    service.monitor.start()
     try:
-        yield create_app(monitor, keyed_settings, sse_keepalive_seconds=0.2)
+        yield service.app
     finally:
-        monitor.stop()
+        service.monitor.stop()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from energymon.api.security import is_loopback, load_api_key, warn_if_open
+from energymon.api.security import is_loopback, warn_if_open
+from energymon.bootstrap import load_api_key
 from energymon.errors import ConfigError
 from energymon.settings import Settings, settings_from_mapping
 

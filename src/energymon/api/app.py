@@ -19,16 +19,11 @@ from energymon.api.deps import AppContext
 from energymon.api.errors import install_error_handlers
 from energymon.api.metrics import build_registry
 from energymon.api.routes import appliances, energy, logs, ops
-from energymon.api.security import (
-    API_KEY_HEADER,
-    ApiKeyMiddleware,
-    load_api_key,
-    security_schemes,
-)
+from energymon.api.security import API_KEY_HEADER, ApiKeyMiddleware, security_schemes
 from energymon.api.sse import KEEPALIVE_SECONDS, ReadingStreams
+from energymon.service.logfiles import LogFiles
 from energymon.service.monitor import Monitor
 from energymon.settings import Settings
-from energymon.storage.seedlog import logs_dir
 
 __all__ = ["GZIP_MINIMUM_BYTES", "create_app"]
 
@@ -88,25 +83,23 @@ def create_app(
     monitor: Monitor,
     settings: Settings,
     *,
+    log_files: LogFiles,
+    access_log: AccessLog | None = None,
+    api_key: bytes | None = None,
     sse_keepalive_seconds: float = KEEPALIVE_SECONDS,
 ) -> FastAPI:
     """The API for `monitor`; the caller starts and stops the monitor, not the app.
 
-    Raises ConfigError when the API key file cannot be read.
+    Args:
+        access_log: written by the app while it runs (opened and closed with it); None: off.
+        api_key: required on every route but the public ones; None: an open API.
     """
-    api_key = load_api_key(settings)
-    access_log = None
-    if settings.server.access_log:
-        access_log = AccessLog(
-            logs_dir(settings.storage.data_dir),
-            retention_days=settings.storage.retention_days,
-            zone=monitor.zone,
-        )
     context = AppContext(
         monitor=monitor,
         settings=settings,
         streams=ReadingStreams(monitor, monitor.zone, keepalive_seconds=sse_keepalive_seconds),
         access_log=access_log,
+        log_files=log_files,
         registry=build_registry(monitor),
     )
 

@@ -10,14 +10,15 @@ from prometheus_client import CollectorRegistry
 
 from energymon.api.accesslog import AccessLog
 from energymon.api.sse import ReadingStreams
+from energymon.service.logfiles import LogFiles
 from energymon.service.monitor import Monitor
 from energymon.settings import Settings
 
 __all__ = [
-    "AccessLogDep",
     "AppContext",
     "ApplianceId",
     "ContextDep",
+    "LogFilesDep",
     "MonitorDep",
     "OptionalApplianceId",
     "RegistryDep",
@@ -35,6 +36,7 @@ class AppContext:
     settings: Settings
     streams: ReadingStreams
     access_log: AccessLog | None
+    log_files: LogFiles
     registry: CollectorRegistry
 
 
@@ -69,9 +71,9 @@ async def get_streams(request: Request) -> ReadingStreams:
     return context_of(request.app).streams
 
 
-async def get_access_log(request: Request) -> AccessLog | None:
-    """The app's access log, None when server.access_log is off."""
-    return context_of(request.app).access_log
+async def get_log_files(request: Request) -> LogFiles:
+    """The logs the app offers as downloads."""
+    return context_of(request.app).log_files
 
 
 async def get_registry(request: Request) -> CollectorRegistry:
@@ -82,7 +84,7 @@ async def get_registry(request: Request) -> CollectorRegistry:
 MonitorDep = Annotated[Monitor, Depends(get_monitor)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StreamsDep = Annotated[ReadingStreams, Depends(get_streams)]
-AccessLogDep = Annotated[AccessLog | None, Depends(get_access_log)]
+LogFilesDep = Annotated[LogFiles, Depends(get_log_files)]
 RegistryDep = Annotated[CollectorRegistry, Depends(get_registry)]
 
 OptionalApplianceId = Annotated[

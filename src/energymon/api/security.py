@@ -1,4 +1,4 @@
-"""The optional API key: where it comes from, how a request proves it, and when to warn."""
+"""The optional API key: how a request proves it, and when to warn (bootstrap loads it)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,10 @@ from starlette.responses import JSONResponse
 from starlette.status import HTTP_401_UNAUTHORIZED
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from energymon.errors import ConfigError
-from energymon.settings import Settings
-
 __all__ = [
     "API_KEY_HEADER",
     "ApiKeyMiddleware",
     "is_loopback",
-    "load_api_key",
     "security_schemes",
     "warn_if_open",
 ]
@@ -31,26 +27,6 @@ UNAUTHORIZED_DETAIL = f"missing or invalid API key (send it in the {API_KEY_HEAD
 # sensor) set `Authorization: Bearer ...` more easily than a custom header, so the same key is
 # accepted there too.
 _HEADER_NAME = API_KEY_HEADER.lower().encode()
-
-
-def load_api_key(settings: Settings) -> bytes | None:
-    """The configured key: $ENERGYMON_API_KEY, else server.api_key_file, else None (open API)."""
-    if settings.api_key is not None:
-        key = settings.api_key.get_secret_value().strip()
-        if not key:
-            raise ConfigError("ENERGYMON_API_KEY is set but empty; unset it or give a key")
-        return key.encode()
-    path = settings.server.api_key_file
-    if path is None:
-        return None
-    try:
-        key = path.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError(f"server.api_key_file {path}: cannot read: {reason}") from exc
-    if not key:
-        raise ConfigError(f"server.api_key_file {path}: the file is empty")
-    return key.encode()
 
 
 class ApiKeyMiddleware:

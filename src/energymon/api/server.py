@@ -27,11 +27,10 @@ from typing import Any
 import structlog
 import uvicorn
 
-from energymon.api.app import create_app
 from energymon.api.deps import context_of
-from energymon.api.security import is_loopback, load_api_key, warn_if_open
+from energymon.api.security import is_loopback, warn_if_open
 from energymon.api.systemd import Notifier
-from energymon.bootstrap import build, prepare_data_dir
+from energymon.bootstrap import Service, build_service, prepare_data_dir
 from energymon.logging import configure_logging
 from energymon.runtime.datadir import DataDirLock, refuse_unwritable_files
 from energymon.settings import Settings
@@ -136,22 +135,34 @@ def _cap_malloc_arenas() -> None:
         return  # not glibc (musl has no arenas to cap)
 
 
-def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> int:
+def serve(
+    settings: Settings,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    build: Callable[[Settings], Service] = build_service,
+) -> int:
     """Run sampling, storage and the HTTP API until SIGTERM, SIGHUP or Ctrl-C; returns the exit
     code.
 
     Raises ConfigError for unusable settings (an unreadable API key file, say) before any
     sensor is touched, and DataDirError when another instance holds the data directory or
     the files in it cannot be written.
+
+    Args:
+        build: the composition root's `build_service`; a benchmark wraps it to observe the
+            Monitor it builds.
     """
     configure_logging(settings.log_level)
     data_dir = prepare_data_dir(settings)
     refuse_unwritable_files(data_dir)
     with DataDirLock(data_dir):
-        return _serve_holding_data_dir(settings, host, port)
+        return _serve_holding_data_dir(settings, host, port, build)
 
 
-def _serve_holding_data_dir(settings: Settings, host: str | None, port: int | None) -> int:
+def _serve_holding_data_dir(
+    settings: Settings, host: str | None, port: int | None, build: Callable[[Settings], Service]
+) -> int:
     _cap_malloc_arenas()
     # The samplers share the GIL with request handling. Python hands it over every 5 ms by
     # default; 1 ms keeps a sampler's lag behind its deadline within a millisecond or two even
@@ -159,10 +170,10 @@ def _serve_holding_data_dir(settings: Settings, host: str | None, port: int | No
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     host = host or settings.server.host
     port = settings.server.port if port is None else port
-    warn_if_open(host, key_configured=load_api_key(settings) is not None)
 
-    monitor = build(settings)
-    app = create_app(monitor, settings)
+    service = build(settings)
+    monitor, app = service.monitor, service.app
+    warn_if_open(host, key_configured=service.api_key_required)
     config = uvicorn.Config(
         app,
         host=host,

@@ -1,184 +1,69 @@
-"""The composition root: the one place that builds sensors, samplers, storage and the Monitor."""
+"""The composition root: the one place that turns settings into objects.
+
+`build` wires sensors, samplers, storage and the Monitor; `build_service` adds the HTTP app
+serving it. The server, the CLI commands, the benchmarks and the tests all build here; tests
+and benchmarks pass fakes in (a clock, a store, buses, a reading log). The API key file and
+the data directory are read here (bootstrap.files) and nowhere below.
+"""
 
 from __future__ import annotations
 
-import errno
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import structlog
 
-from energymon.domain.energy import WindowAccumulator
-from energymon.drivers import registry
-from energymon.drivers.base import SensorError, SensorSpec, SMBusLike
-from energymon.errors import ConfigError
-from energymon.service.clock import Clock, SystemClock, steady_time
+from energymon.bootstrap.files import check_data_dir, load_api_key, prepare_data_dir
+from energymon.bootstrap.sensors import BusFactory, SensorGroup, build_sensors
+from energymon.service.clock import Clock, SystemClock
 from energymon.service.monitor import Monitor
-from energymon.service.sampler import BusSampler, Channel
+from energymon.service.sampler import BusSampler
 from energymon.service.timeline import Timeline
 from energymon.service.writer import ReadingLog, StorageWriter
-from energymon.settings import ApplianceSettings, Settings
+from energymon.settings import Settings
 from energymon.storage.base import ReadingStore, StorageError
 from energymon.storage.sqlite import DB_FILENAME, SqliteStore
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
 __all__ = [
     "BusFactory",
+    "Seams",
     "SensorGroup",
+    "Service",
     "build",
     "build_sensors",
+    "build_service",
     "check_startable",
+    "load_api_key",
     "open_store",
     "prepare_data_dir",
 ]
 
 log = structlog.get_logger("energymon.bootstrap")
 
-BusFactory = Callable[[int], SMBusLike]
 DATABASE_NAME = DB_FILENAME
 
 
 @dataclass(frozen=True, slots=True)
-class SensorGroup:
-    """The channels sharing one bus (a real /dev/i2c-N or one FakeBus of simulated chips)."""
+class Service:
+    """A Monitor and the HTTP app serving it; the caller starts and stops the monitor."""
 
-    name: str
-    bus: SMBusLike
-    channels: list[Channel]
-
-
-class _UnavailableBus:
-    """Stands in for a bus that could not be opened: every transfer fails with the reason."""
-
-    def __init__(self, error: SensorError) -> None:
-        self.error = error
-
-    def read_word_data(self, i2c_addr: int, register: int, force: bool | None = None) -> int:
-        raise self.error
-
-    def write_word_data(
-        self, i2c_addr: int, register: int, value: int, force: bool | None = None
-    ) -> None:
-        raise self.error
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-
-def _open_real_bus(number: int) -> SMBusLike:
-    from energymon.drivers.bus import open_bus
-
-    try:
-        return open_bus(number)
-    except SensorError as exc:
-        # The service still starts: those appliances report the reason as offline.
-        return _UnavailableBus(exc)
-
-
-def _spec(appliance: ApplianceSettings) -> SensorSpec:
-    simulation = appliance.simulation.model_dump(exclude_none=True) if appliance.simulation else {}
-    return SensorSpec(
-        name=appliance.name,
-        bus=appliance.bus,
-        address=appliance.address,
-        shunt_ohms=appliance.shunt_ohms,
-        max_expected_amps=appliance.max_expected_amps,
-        bus_voltage_range=appliance.bus_voltage_range,
-        simulation=simulation,
-    )
-
-
-def build_sensors(
-    settings: Settings, *, clock: Clock, bus_factory: BusFactory | None = None
-) -> list[SensorGroup]:
-    """One group of channels per bus; no I/O on the sensors yet."""
-    from energymon.drivers.fakebus import FakeBus
-
-    open_real = bus_factory or _open_real_bus
-    sampling = settings.sampling
-    physical_time = steady_time(clock)  # simulated chips do not follow the wall clock's steps
-    groups: dict[tuple[bool, int], SensorGroup] = {}
-    for index, appliance in enumerate(settings.appliances):
-        try:
-            driver = registry.get(appliance.driver)
-        except ConfigError as exc:
-            raise ConfigError(f"appliances[{index}].driver ({appliance.name}): {exc}") from None
-        key = (driver.simulated, appliance.bus)
-        if key not in groups:
-            bus = FakeBus() if driver.simulated else open_real(appliance.bus)
-            name = f"{'sim' if driver.simulated else 'i2c'}-{appliance.bus}"
-            groups[key] = SensorGroup(name, bus, [])
-        group = groups[key]
-        try:
-            sensor = driver.create(_spec(appliance), group.bus, physical_time)
-        except ValueError as exc:
-            raise ConfigError(f"appliance {appliance.name!r}: {exc}") from exc
-        accumulator = WindowAccumulator(
-            appliance.id, sampling.interval_seconds, sampling.effective_max_gap_seconds
-        )
-        group.channels.append(
-            Channel(appliance.id, appliance.name, sensor, accumulator, appliance.calibration_factor)
-        )
-    return list(groups.values())
-
-
-_PERMISSION_HINT = " (run as a user that may write there, or set storage.data_dir)"
-
-
-def prepare_data_dir(settings: Settings) -> Path:
-    """Create the data directory (and logs/ in it); ConfigError naming it when impossible."""
-    data_dir = settings.storage.data_dir
-    _check_data_dir(data_dir)
-    try:
-        (data_dir / "logs").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ConfigError(
-            f"storage.data_dir: {_cannot(data_dir)} {data_dir}: {reason}"
-            + (_PERMISSION_HINT if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else "")
-        ) from exc
-    return data_dir
-
-
-def _visible(path: Path) -> bool:
-    try:
-        path.stat()
-    except OSError:  # missing, or behind a directory this user may not search
-        return False
-    return True
-
-
-def _cannot(data_dir: Path) -> str:
-    # A directory that exists already was not to be created: what fails is writing in it.
-    return "cannot write" if _visible(data_dir) else "cannot create"
-
-
-def _check_data_dir(data_dir: Path) -> None:
-    """ConfigError when data_dir cannot be created or written, without creating it."""
-    existing = data_dir
-    while not _visible(existing) and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise ConfigError(
-            f"storage.data_dir: {_cannot(data_dir)} {data_dir}: {existing} is not a directory"
-        )
-    if not os.access(existing, os.W_OK | os.X_OK, effective_ids=True):
-        raise ConfigError(
-            f"storage.data_dir: {_cannot(data_dir)} {data_dir}: {existing} is not writable"
-            + _PERMISSION_HINT
-        )
+    monitor: Monitor
+    app: FastAPI
+    api_key_required: bool
 
 
 def check_startable(settings: Settings) -> None:
     """What `serve` would refuse before it starts, found without starting or touching hardware:
     unknown drivers and profiles, an unusable API key file, an impossible data directory."""
-    from energymon.api.security import load_api_key
     from energymon.drivers.fakebus import FakeBus
 
     build_sensors(settings, clock=SystemClock(), bus_factory=lambda number: FakeBus())
     load_api_key(settings)
-    _check_data_dir(settings.storage.data_dir)
+    check_data_dir(settings.storage.data_dir)
 
 
 def open_store(settings: Settings) -> ReadingStore:
@@ -231,10 +116,17 @@ def build(
     bus_factory: BusFactory | None = None,
     reading_log: ReadingLog | None = None,
     csv_log: bool = True,
+    sampler_clock: Clock | None = None,
 ) -> Monitor:
-    """Wire a Monitor from settings; tests override the clock, store, buses or CSV log."""
+    """Wire a Monitor from settings; tests override the clock, store, buses or CSV log.
+
+    Args:
+        sampler_clock: the samplers' clock when it is not `clock`: the benchmarks' burst mode
+            jumps it while the writer flushes on the real clock.
+    """
     clock = clock or SystemClock()
-    groups = build_sensors(settings, clock=clock, bus_factory=bus_factory)
+    sampler_clock = sampler_clock or clock
+    groups = build_sensors(settings, clock=sampler_clock, bus_factory=bus_factory)
     store = store if store is not None else open_store(settings)
     _report_removed_appliances(settings, store)
     if reading_log is None and csv_log:
@@ -246,10 +138,14 @@ def build(
         reading_log=reading_log,
     )
     period = settings.sampling.sample_period_seconds
-    timeline = Timeline(clock)  # one for every bus: a clock step is seen and logged once
+    timeline = Timeline(sampler_clock)  # one for every bus: a clock step is seen and logged once
     samplers: Sequence[BusSampler] = [
         BusSampler(
-            group.name, group.channels, period_seconds=period, clock=clock, timeline=timeline
+            group.name,
+            group.channels,
+            period_seconds=period,
+            clock=sampler_clock,
+            timeline=timeline,
         )
         for group in groups
     ]
@@ -262,3 +158,32 @@ def build(
         timeline=timeline,
         buses=[group.bus for group in groups],
     )
+
+
+class Seams(TypedDict, total=False):
+    """What tests and benchmarks replace when they build: `build`'s keyword arguments."""
+
+    clock: Clock
+    sampler_clock: Clock
+    store: ReadingStore
+    bus_factory: BusFactory
+    reading_log: ReadingLog
+    csv_log: bool
+
+
+def build_service(
+    settings: Settings, *, sse_keepalive_seconds: float | None = None, **seams: Unpack[Seams]
+) -> Service:
+    """The Monitor of `build(settings, **seams)` and the HTTP app serving it; tests shorten the
+    event streams' keep-alive (None: the API's default).
+
+    Raises ConfigError for an unusable API key before any sensor or file is touched.
+    """
+    # Imported here: the API pulls in FastAPI, which the commands that only build a Monitor
+    # (read, import, export) need not load.
+    from energymon.bootstrap.app import build_app
+
+    api_key = load_api_key(settings)
+    monitor = build(settings, **seams)
+    app = build_app(settings, monitor, api_key=api_key, sse_keepalive_seconds=sse_keepalive_seconds)
+    return Service(monitor, app, api_key_required=api_key is not None)

@@ -8,10 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import StreamingResponse
 
-from energymon.api.deps import AccessLogDep, MonitorDep, OptionalApplianceId, SettingsDep
+from energymon.api.deps import LogFilesDep, MonitorDep, OptionalApplianceId
 from energymon.api.errors import error_responses
 from energymon.api.schemas import HistoricalResponse
-from energymon.storage.seedlog import iter_log, logs_dir
 
 __all__ = ["router"]
 
@@ -48,10 +47,9 @@ def historical_data(
         **error_responses(401),
     },
 )
-def download_energy_log(settings: SettingsDep) -> StreamingResponse:
+def download_energy_log(log_files: LogFilesDep) -> StreamingResponse:
     """The seed's energy monitor CSV log as an attachment, streamed."""
-    chunks = iter_log(logs_dir(settings.storage.data_dir))
-    return _attachment(chunks, "text/csv", "energy_monitor.log")
+    return _attachment(log_files.energy_log(), "text/csv", "energy_monitor.log")
 
 
 @router.get(
@@ -65,7 +63,6 @@ def download_energy_log(settings: SettingsDep) -> StreamingResponse:
         **error_responses(401),
     },
 )
-def download_access_log(access_log: AccessLogDep) -> StreamingResponse:
+def download_access_log(log_files: LogFilesDep) -> StreamingResponse:
     """The API access log (rotated days, then today) as an attachment, streamed."""
-    chunks = access_log.iter_bytes() if access_log is not None else iter(())
-    return _attachment(chunks, "text/plain", "api_access.log")
+    return _attachment(log_files.access_log(), "text/plain", "api_access.log")
