@@ -35,6 +35,7 @@ from energymon.domain.model import Reading
 from energymon.drivers import profiles
 from energymon.storage.sqlite import DB_FILENAME, SqliteStore
 from energymon.storage.sqlite import raw as sqlite_raw
+from energymon.storage.sqlite import rollups as sqlite_rollups
 from energymon.storage.sqlite import schema as sqlite_schema
 from energymon.storage.sqlite import tables as sqlite_tables
 
@@ -162,7 +163,8 @@ def build_dataset(path: Path, *, days: int, retention_days: int, anchor_ms: int)
 def _cache_key(days: int, retention_days: int) -> str:
     text = f"{DATAGEN_VERSION}/{energymon.__version__}/{days}/{retention_days}"
     digest = hashlib.sha256(text.encode())
-    for module in (sqlite_schema, sqlite_tables, sqlite_raw, stats, buckets, profiles):
+    hashed = (sqlite_schema, sqlite_tables, sqlite_rollups, sqlite_raw, stats, buckets, profiles)
+    for module in hashed:
         digest.update(Path(module.__file__ or "").read_bytes())
     return digest.hexdigest()[:16]
 

@@ -68,7 +68,7 @@ class SqliteDatabase:
         recorded = tables.meta("zone")
         if recorded != self.zone.key:
             if recorded is not None:
-                tables.rebuild_days(horizon.minute_from_ms)
+                tables.rollups.rebuild_days(horizon.minute_from_ms)
             tables.set_meta("zone", self.zone.key)
         return horizon
 

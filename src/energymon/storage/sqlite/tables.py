@@ -1,4 +1,9 @@
-"""SQL over the schema of schema.py: what a connection reads and writes, no locking."""
+"""One connection's view of the whole SQLite schema (see schema): reads and writes, no locking.
+
+SqliteTables implements storage.tables.Tables, the shared queries' view of a backend, over the
+raw readings (raw.py) and the rollups (rollups.py); the small tables (appliances' names, gaps,
+imported energy, meta) it reads and writes itself.
+"""
 
 from __future__ import annotations
 
@@ -7,146 +12,72 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import starmap
 from zoneinfo import ZoneInfo
 
-from energymon.domain.buckets import HOUR_MS, LocalDays, Tier
+from energymon.domain.buckets import Tier
 from energymon.domain.model import DailyStats, Gap, Reading
 from energymon.domain.resample import Grouping
-from energymon.domain.stats import (
-    BucketKey,
-    Rollups,
-    Totals,
-    day_stats,
-    lifetime_energy_wh,
-    tier_rollups,
-)
+from energymon.domain.stats import Rollups, lifetime_energy_wh
 from energymon.storage.base import StoredAppliance
-from energymon.storage.sqlite.batch import BatchInsert
 from energymon.storage.sqlite.raw import RawReadings
+from energymon.storage.sqlite.rollups import RollupTables
 from energymon.storage.tables import NOTHING_PRUNED_MS, Horizon
 
 __all__ = ["SqliteTables"]
 
-_TABLE = {Tier.MINUTE: "rollup_minute", Tier.HOUR: "rollup_hour", Tier.DAY: "rollup_day"}
-_SELECT_ROLLUPS = """SELECT bucket_ms, appliance_id, count, sum_watts, min_watts, max_watts,
-    energy_wh, covered_s, sum_volts, sum_amps, energy_in_wh, measured_count FROM {table}"""
-_ROLLUP_COLUMNS = """(bucket_ms, appliance_id, count, sum_watts, min_watts, max_watts,
-    energy_wh, covered_s, sum_volts, sum_amps, energy_in_wh, measured_count)"""
-_ADD_TO_STORED = """ON CONFLICT (bucket_ms, appliance_id) DO UPDATE SET
-    count = count + excluded.count,
-    sum_watts = sum_watts + excluded.sum_watts,
-    min_watts = min(min_watts, excluded.min_watts),
-    max_watts = max(max_watts, excluded.max_watts),
-    energy_wh = energy_wh + excluded.energy_wh,
-    covered_s = covered_s + excluded.covered_s,
-    sum_volts = sum_volts + excluded.sum_volts,
-    sum_amps = sum_amps + excluded.sum_amps,
-    energy_in_wh = energy_in_wh + excluded.energy_in_wh,
-    measured_count = measured_count + excluded.measured_count"""
-_UPSERT_TIER = {
-    tier: BatchInsert(f"INSERT INTO {table} {_ROLLUP_COLUMNS}", 12, _ADD_TO_STORED)
-    for tier, table in _TABLE.items()
-}
 
+class SqliteTables:
+    """One connection's view of the tables; implements storage.tables.Tables.
 
-def _per_tier(template: str) -> dict[Tier, str]:
-    # Only our constant table names are ever put into SQL text; values go in as parameters.
-    return {tier: template.format(table=table) for tier, table in _TABLE.items()}
-
-
-_SELECT_TIER = _per_tier(_SELECT_ROLLUPS)
-# Buckets merged k at a time by the database: (bucket / width - first) / k is the group, as in
-# Grouping.group_of (never negative here, so SQL's truncating division agrees with floor).
-_GROUP_TIER = _per_tier(
-    """SELECT appliance_id, (bucket_ms / :width - :first) / :k AS grp, sum(count),
-    sum(sum_watts), min(min_watts), max(max_watts), sum(energy_wh), sum(covered_s),
-    sum(sum_volts), sum(sum_amps), sum(energy_in_wh), sum(measured_count) FROM {table}
-    WHERE bucket_ms >= :start AND bucket_ms < :end AND (:owner IS NULL OR appliance_id = :owner)
-    GROUP BY appliance_id, grp"""
-)
-# One Reading per bucket, as Totals.to_reading makes it (the same IEEE divisions; volts and
-# amps NULL where no reading measured them).
-_BUCKET_READINGS = _per_tier(
-    """SELECT appliance_id, bucket_ms, sum_watts / count,
-    CASE WHEN measured_count > 0 THEN sum_volts / measured_count END,
-    CASE WHEN measured_count > 0 THEN sum_amps / measured_count END,
-    energy_wh, covered_s, count FROM {table}
-    WHERE bucket_ms >= :start AND bucket_ms < :end AND count > 0
-    AND (:owner IS NULL OR appliance_id = :owner) ORDER BY bucket_ms, appliance_id"""
-)
-# Appliances pooled per day as stats.pool pools them: sums in appliance order, min, max, and
-# covered seconds averaged over the appliances with readings.
-_POOLED_DAYS = """SELECT bucket_ms, sum(count), sum(sum_watts), min(min_watts), max(max_watts),
-    sum(energy_wh), sum(covered_s) / count(*) FROM rollup_day
-    WHERE bucket_ms >= :start AND bucket_ms < :end AND count > 0
-    AND (:owner IS NULL OR appliance_id = :owner) GROUP BY bucket_ms ORDER BY bucket_ms"""
-
-
-def _totals_row(key: BucketKey, t: Totals) -> tuple[float, ...]:
-    appliance_id, bucket_ms = key
-    return (
-        bucket_ms, appliance_id, t.count, t.sum_watts, t.min_watts, t.max_watts, t.energy_wh,
-        t.covered_seconds, t.sum_volts, t.sum_amps, t.energy_in_wh, t.measured_count,
-    )  # fmt: skip
-
-
-class SqliteTables(RawReadings):
-    """One connection's view of the tables; implements storage.tables.Tables."""
+    It holds the raw table (`raw`) and the rollups (`rollups`) rather than being either: each
+    Tables query is answered by one of them, and a write of readings goes to both.
+    """
 
     def __init__(self, conn: sqlite3.Connection, zone: ZoneInfo) -> None:
-        super().__init__(conn)
+        self.conn = conn
         self.zone = zone
+        self.raw = RawReadings(conn)
+        self.rollups = RollupTables(conn, zone)
+
+    # -- Tables, from the raw readings -------------------------------------------------------------
+
+    def appliance_ids(self) -> set[int]:
+        return self.raw.appliance_ids()
+
+    def raw_count(self, appliance_id: int, start_ms: int, end_ms: int, limit: int) -> int:
+        return self.raw.raw_count(appliance_id, start_ms, end_ms, limit)
+
+    def raw_between(self, appliance_id: int | None, start_ms: int, end_ms: int) -> list[Reading]:
+        return self.raw.raw_between(appliance_id, start_ms, end_ms)
+
+    def raw_timestamps(self, appliance_id: int, first_ms: int, last_ms: int) -> set[int]:
+        return self.raw.raw_timestamps(appliance_id, first_ms, last_ms)
+
+    def latest(self, appliance_id: int, limit: int) -> list[Reading]:
+        """The last `limit` raw readings of one appliance, newest first."""
+        return self.raw.latest(appliance_id, limit)
+
+    # -- Tables, from the rollups ------------------------------------------------------------------
 
     def rollups_between(
         self, tier: Tier, appliance_id: int | None, start_ms: int, end_ms: int
     ) -> Rollups:
-        """`tier` rollups whose bucket starts in [start_ms, end_ms)."""
-        sql = _SELECT_TIER[tier] + " WHERE bucket_ms >= ? AND bucket_ms < ?"
-        params: tuple[int, ...] = (start_ms, end_ms)
-        if appliance_id is not None:
-            sql += " AND appliance_id = ?"
-            params += (appliance_id,)
-        return {(row[1], row[0]): Totals(*row[2:]) for row in self.conn.execute(sql, params)}
+        return self.rollups.rollups_between(tier, appliance_id, start_ms, end_ms)
 
     def grouped_rollups(self, grouping: Grouping, appliance_id: int | None) -> Rollups:
-        """Rollups merged per group of `grouping`, by the database for minutes and hours."""
-        tier, start_ms, end_ms = grouping.tier, grouping.start_ms, grouping.end_ms
-        if tier is Tier.DAY:  # days differ in length: grouped by their local dates, in Python
-            return grouping.group(self.rollups_between(tier, appliance_id, start_ms, end_ms))
-        params = {
-            "width": tier.nominal_ms,
-            "first": grouping.first_index,
-            "k": grouping.per_group,
-            "start": start_ms,
-            "end": end_ms,
-            "owner": appliance_id,
-        }
-        rows = self.conn.execute(_GROUP_TIER[tier], params)
-        return {(row[0], row[1]): Totals(*row[2:]) for row in rows}
+        return self.rollups.grouped_rollups(grouping, appliance_id)
 
     def bucket_readings(
         self, tier: Tier, appliance_id: int | None, start_ms: int, end_ms: int
     ) -> list[Reading]:
-        """A Reading per `tier` bucket with data starting in [start_ms, end_ms), in time order."""
-        params = {"start": start_ms, "end": end_ms, "owner": appliance_id}
-        return list(starmap(Reading, self.conn.execute(_BUCKET_READINGS[tier], params)))
+        return self.rollups.bucket_readings(tier, appliance_id, start_ms, end_ms)
 
     def daily_stats(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[DailyStats]:
-        """Stats of the local days starting in [start_ms, end_ms), pooled by the database."""
-        params = {"start": start_ms, "end": end_ms, "owner": appliance_id}
-        return [
-            day_stats(
-                day_ms,
-                Totals(count, sum_watts, min_watts, max_watts, energy_wh, covered_s),
-                self.zone,
-            )
-            for day_ms, count, sum_watts, min_watts, max_watts, energy_wh, covered_s in (
-                self.conn.execute(_POOLED_DAYS, params)
-            )
-        ]
+        return self.rollups.daily_stats(start_ms, end_ms, appliance_id)
 
     def lifetime(self) -> dict[int, float]:
         """Stored lifetime energy per appliance: the positive energy of all its days."""
-        sql = "SELECT appliance_id, sum(energy_in_wh) FROM rollup_day GROUP BY appliance_id"
-        return dict(self.conn.execute(sql).fetchall())
+        return self.rollups.lifetime()
+
+    # -- the other tables, and writes --------------------------------------------------------------
 
     def imported_energy(self) -> dict[int, float]:
         """The part of the lifetime energy that imports added, per appliance."""
@@ -193,22 +124,10 @@ class SqliteTables(RawReadings):
         """
         if not readings:
             return
-        self.register({r.appliance_id for r in readings})
+        self.raw.register({r.appliance_id for r in readings})
         if raw:
-            self.insert(readings)
-        self.add_rollups(readings, minutes_from_ms)
-
-    def add_rollups(
-        self, readings: Sequence[Reading], minutes_from_ms: int = NOTHING_PRUNED_MS
-    ) -> None:
-        """Add readings into the minute (from `minutes_from_ms`), hour and day rollups."""
-        for tier, rollups in tier_rollups(readings, self.zone).items():
-            rows = (
-                _totals_row(key, totals)
-                for key, totals in rollups.items()
-                if tier is not Tier.MINUTE or key[1] >= minutes_from_ms
-            )
-            _UPSERT_TIER[tier].run(self.conn, rows)
+            self.raw.insert(readings)
+        self.rollups.add(readings, minutes_from_ms)
 
     def add_imported(self, readings: Iterable[Reading]) -> None:
         """Count imported readings' positive energy as imported (they are written alongside)."""
@@ -221,7 +140,7 @@ class SqliteTables(RawReadings):
 
     def name_appliances(self, names: Mapping[int, str]) -> None:
         """Record the configured names (an appliance without readings gets its slot now)."""
-        self.register(names)
+        self.raw.register(names)
         self.conn.executemany(
             "UPDATE appliances SET name = ? WHERE appliance_id = ? AND name IS NOT ?",
             ((name, appliance_id, name) for appliance_id, name in names.items()),
@@ -229,8 +148,9 @@ class SqliteTables(RawReadings):
 
     def forget(self, appliance_id: int) -> None:
         """Delete one appliance's raw readings, slot, rollups, gaps and imported energy."""
-        self.drop_appliance(appliance_id)  # first: it finds the raw rows by the day rollups
-        for table in (*_TABLE.values(), "gaps", "imported_energy"):
+        self.raw.drop_appliance(appliance_id)  # first: it finds the raw rows by the day rollups
+        self.rollups.drop_appliance(appliance_id)
+        for table in ("gaps", "imported_energy"):
             sql = f"DELETE FROM {table} WHERE appliance_id = ?"  # noqa: S608 - our table names
             self.conn.execute(sql, (appliance_id,))
 
@@ -255,35 +175,3 @@ class SqliteTables(RawReadings):
         """Record how far pruning has gone."""
         self.set_meta("raw_from_ms", horizon.raw_from_ms)
         self.set_meta("minute_from_ms", horizon.minute_from_ms)
-
-    def prune_minutes(self, before_ms: int, limit: int) -> int:
-        """Delete up to `limit` minute rollups older than `before_ms`."""
-        cursor = self.conn.execute(
-            """DELETE FROM rollup_minute WHERE (bucket_ms, appliance_id) IN (
-                   SELECT bucket_ms, appliance_id FROM rollup_minute WHERE bucket_ms < ?
-                   ORDER BY bucket_ms LIMIT ?)""",
-            (before_ms, limit),
-        )
-        return cursor.rowcount
-
-    def rebuild_days(self, minute_from_ms: int) -> None:
-        """Recompute the day rollups for `self.zone` (the configured zone changed).
-
-        Minutes are used where they are kept, hours before that: exact for every zone at the
-        minutes, and for zones a whole number of hours apart at the hours.
-        """
-        boundary_ms = -(-minute_from_ms // HOUR_MS) * HOUR_MS
-        days = LocalDays(self.zone)
-        rebuilt: Rollups = {}
-        sources = (
-            _SELECT_TIER[Tier.HOUR] + " WHERE bucket_ms < ?",
-            _SELECT_TIER[Tier.MINUTE] + " WHERE bucket_ms >= ?",
-        )
-        for sql in sources:
-            for row in self.conn.execute(sql, (boundary_ms,)):
-                key = (row[1], days.start_of(row[0]))
-                rebuilt.setdefault(key, Totals()).merge(Totals(*row[2:]))
-        self.conn.execute("DELETE FROM rollup_day")
-        _UPSERT_TIER[Tier.DAY].run(
-            self.conn, (_totals_row(key, totals) for key, totals in rebuilt.items())
-        )

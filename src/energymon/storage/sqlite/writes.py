@@ -55,11 +55,11 @@ def store_batch(tables: SqliteTables, batch: Batch) -> int:
     """
     new: Sequence[Reading] = batch.readings
     if new:
-        tables.register({r.appliance_id for r in new})
-        if not tables.insert_if_all_new(new):
+        tables.raw.register({r.appliance_id for r in new})
+        if not tables.raw.insert_if_all_new(new):
             new = dedupe.place_live(tables, new)
-            tables.insert(new)
-        tables.add_rollups(new)
+            tables.raw.insert(new)
+        tables.rollups.add(new)
     tables.add_gaps(batch.gaps)
     return len(new)
 
@@ -122,8 +122,8 @@ def prune(db: SqliteDatabase, horizon: Horizon) -> int:
     Flushes slip in between batches. Returns the rows deleted.
     """
     batches: list[Callable[[SqliteTables], int]] = [
-        lambda t: t.prune_raw(horizon.raw_from_ms, PRUNE_BATCH_ROWS),
-        lambda t: t.prune_minutes(horizon.minute_from_ms, PRUNE_BATCH_ROWS),
+        lambda t: t.raw.prune_raw(horizon.raw_from_ms, PRUNE_BATCH_ROWS),
+        lambda t: t.rollups.prune_minutes(horizon.minute_from_ms, PRUNE_BATCH_ROWS),
     ]
     deleted = 0
     for batch in batches:
