@@ -2,7 +2,7 @@
 
     python -m bench.instrumented_server serve --config F --port P
 
-Runs `energymon.api.server.serve` unchanged, passing it a `build` that calls the
+Runs `energymon.runtime.server.serve` unchanged, passing it a `build` that calls the
 composition root's `build_service` and then makes each sampler's `sample_once` first record the
 tick the sampler has just timed: its monotonic time and its lag behind the deadline (the
 sampler's own `SamplerStats.last_*` values, so nothing is measured twice). On exit the ticks go
@@ -23,8 +23,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from energymon.api.server import serve
 from energymon.bootstrap import Service, build_service
+from energymon.runtime.server import serve
 from energymon.service.sampler import BusSampler
 from energymon.settings import Settings, load_settings
 

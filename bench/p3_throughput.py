@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from bench.context import Context
 from bench.harness import JumpClock, appliances, bench_settings
 from bench.report import Figure, Target
-from energymon.api.server import SWITCH_INTERVAL_SECONDS as SERVE_SWITCH_INTERVAL
 from energymon.bootstrap import build
 from energymon.domain.model import Reading
+from energymon.runtime.process import SWITCH_INTERVAL_SECONDS as SERVE_SWITCH_INTERVAL
 
 TARGET = Target(">=", 50_000.0, "readings/s")
 NO_LOSS = Target("<=", 0, "")

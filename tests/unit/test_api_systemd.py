@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from energymon.api.systemd import Notifier, notify, watchdog_interval_seconds
+from energymon.runtime.systemd import Notifier, notify, watchdog_interval_seconds
 
 
 @pytest.fixture

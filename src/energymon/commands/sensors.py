@@ -133,7 +133,7 @@ def check_config(args: argparse.Namespace) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     """Run sampling, storage and the HTTP API until SIGTERM or Ctrl-C."""
-    from energymon.api.server import serve as serve_http
+    from energymon.runtime.server import serve as serve_http
 
     settings = load_settings(args.config)
     return serve_http(settings, host=args.host, port=args.port)

@@ -1,1 +1,2 @@
-"""Process concerns: what one running energymon holds (its data directory) and may write."""
+"""The process: `serve` under uvicorn, signals, gc and malloc tuning, systemd notify and the
+watchdog, and the data directory it holds and may write."""

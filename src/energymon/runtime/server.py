@@ -13,26 +13,28 @@ it exits, so a second instance stops at once instead of writing every reading tw
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import gc
-import signal
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
 
 import structlog
 import uvicorn
 
 from energymon.api.deps import context_of
 from energymon.api.security import is_loopback, warn_if_open
-from energymon.api.systemd import Notifier
 from energymon.bootstrap import Service, build_service, prepare_data_dir
 from energymon.logging import configure_logging
 from energymon.runtime.datadir import DataDirLock, refuse_unwritable_files
+from energymon.runtime.process import (
+    cap_malloc_arenas,
+    freeze_startup_objects,
+    install_signal_handlers,
+    restore_signal_handlers,
+    shorten_switch_interval,
+)
+from energymon.runtime.systemd import Notifier
 from energymon.settings import Settings
 
 __all__ = ["serve"]
@@ -45,10 +47,6 @@ GRACEFUL_SHUTDOWN_SECONDS = 5
 # READY=1 waits for the first reading, but not forever: a service whose sensors are all
 # unplugged still serves (503 per appliance) rather than being restarted in a loop.
 READY_GRACE_SECONDS = 30.0
-SWITCH_INTERVAL_SECONDS = 0.001
-M_ARENA_MAX = -8  # glibc's mallopt parameter number
-
-_Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 
 class _Server(uvicorn.Server):
@@ -96,45 +94,6 @@ def _base_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-def _install_signal_handlers(server: _Server) -> dict[signal.Signals, _Handler]:
-    """Keep SIGTERM, SIGINT and SIGHUP from ending the process before storage is flushed."""
-    if threading.current_thread() is not threading.main_thread():
-        return {}  # only the main thread may set handlers (uvicorn then skips its own too)
-
-    def request_exit(sig: int, frame: FrameType | None) -> None:
-        server.should_exit = True  # before uvicorn runs: it exits right after startup
-
-    def stop_on_hangup(sig: int, frame: FrameType | None) -> None:
-        # Settings are read once at start, so a "reload" is a stop with a flush; systemd's
-        # Restart=always starts the service again with the configuration as it is now.
-        log.warning(
-            "SIGHUP: stopping gracefully, buffered readings are flushed; a restart (systemd "
-            "does it by itself) reads the configuration again"
-        )
-        server.stop_gracefully()  # not handle_exit: uvicorn would raise SIGHUP again at exit
-
-    handlers = {sig: signal.signal(sig, request_exit) for sig in (signal.SIGTERM, signal.SIGINT)}
-    handlers[signal.SIGHUP] = signal.signal(signal.SIGHUP, stop_on_hangup)
-    return handlers
-
-
-def _cap_malloc_arenas() -> None:
-    """Ask glibc for two malloc arenas, not one per thread that ever allocated.
-
-    Thread-pool workers, samplers and the log writer each get an arena by default, and memory
-    freed in one thread's arena is rarely returned: RSS creeps up by megabytes under load with
-    no Python object leaking (tracemalloc shows none). MALLOC_ARENA_MAX=2 in the unit does the
-    same for the installed service; this covers `energymon serve` started by hand.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(None)
-        libc.mallopt(M_ARENA_MAX, 2)
-    except (OSError, AttributeError):
-        return  # not glibc (musl has no arenas to cap)
-
-
 def serve(
     settings: Settings,
     *,
@@ -163,11 +122,8 @@ def serve(
 def _serve_holding_data_dir(
     settings: Settings, host: str | None, port: int | None, build: Callable[[Settings], Service]
 ) -> int:
-    _cap_malloc_arenas()
-    # The samplers share the GIL with request handling. Python hands it over every 5 ms by
-    # default; 1 ms keeps a sampler's lag behind its deadline within a millisecond or two even
-    # while a long query computes, for a negligible cost in thread switches.
-    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+    cap_malloc_arenas()
+    shorten_switch_interval()
     host = host or settings.server.host
     port = settings.server.port if port is None else port
 
@@ -195,12 +151,8 @@ def _serve_holding_data_dir(
         ),
         healthy=lambda: monitor.health().alive,
     )
-    previous_handlers = _install_signal_handlers(server)
-    # Startup leaves a few hundred thousand objects that live as long as the process (modules,
-    # models, the app). Frozen, full collections skip them: otherwise each one holds the GIL for
-    # 25-45 ms on a PC (more on a Pi), whatever the switch interval, and samplers miss periods.
-    gc.collect()
-    gc.freeze()
+    previous_handlers = install_signal_handlers(server)
+    freeze_startup_objects()
     try:
         monitor.start()
         notifier.start()
@@ -212,6 +164,5 @@ def _serve_holding_data_dir(
         unsubscribe()
         monitor.stop()
         log.info("energymon stopped; storage flushed")
-        for sig, handler in previous_handlers.items():
-            signal.signal(sig, handler)
+        restore_signal_handlers(previous_handlers)
     return EXIT_OK if server.started else EXIT_FAILED
