@@ -22,8 +22,8 @@ from energymon.service.sampler import BusSampler
 from energymon.service.timeline import Timeline
 from energymon.service.writer import ReadingLog, StorageWriter
 from energymon.settings import Settings
-from energymon.storage.base import ReadingStore, StorageError
-from energymon.storage.sqlite import DB_FILENAME, SqliteStore
+from energymon.storage.base import ReadingStore, StorageError, StoreOpener
+from energymon.storage.sqlite import DB_FILENAME, open_sqlite_store
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -66,12 +66,16 @@ def check_startable(settings: Settings) -> None:
     check_data_dir(settings.storage.data_dir)
 
 
+# The store backends by name; a new one is a package under storage/ and a line here.
+STORE_BACKENDS: dict[str, StoreOpener] = {"sqlite": open_sqlite_store}
+STORE_BACKEND = "sqlite"  # the one the service runs on (not a setting while there is one)
+
+
 def open_store(settings: Settings) -> ReadingStore:
-    """The SQLite store under storage.data_dir."""
-    data_dir = prepare_data_dir(settings)
+    """The STORE_BACKEND store under storage.data_dir, with the configured retention."""
     storage = settings.storage
-    return SqliteStore(
-        data_dir / DATABASE_NAME,
+    return STORE_BACKENDS[STORE_BACKEND](
+        prepare_data_dir(settings),
         zone=settings.zone,
         retention_days=storage.retention_days,
         minute_retention_days=storage.minute_retention_days,

@@ -1,4 +1,8 @@
-"""The ReadingStore protocol: what the service needs from storage, and nothing more."""
+"""The ReadingStore protocol: what the service needs from storage, and nothing more.
+
+Every backend (storage/sqlite/, storage/memory/) implements ReadingStore; one the service can
+run on also offers a `StoreOpener`, which the composition root looks up by name.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from energymon.domain.model import DailyStats, Gap, Reading
 from energymon.errors import EnergymonError
@@ -17,6 +22,7 @@ __all__ = [
     "ReadingStore",
     "StorageError",
     "StoreHealth",
+    "StoreOpener",
     "StoredAppliance",
 ]
 
@@ -153,4 +159,20 @@ class ReadingStore(Protocol):
 
     def close(self) -> None:
         """Flush what is buffered and release the store."""
+        ...
+
+
+class StoreOpener(Protocol):
+    """Opens a backend's store, its files under `data_dir` (which exists and is writable)."""
+
+    def __call__(
+        self,
+        data_dir: Path,
+        *,
+        zone: ZoneInfo,
+        retention_days: int,
+        minute_retention_days: int,
+        max_buffered_readings: int,
+    ) -> ReadingStore:
+        """The store, with raw readings kept `retention_days` and minute rollups their days."""
         ...

@@ -4,6 +4,10 @@ The sampler appends to an in-memory buffer (a lock and a deque, no I/O). A flush
 buffered readings, their minute/hour/day rollups, the lifetime counters and the gaps in one
 transaction; readings whose key is stored already are skipped, so nothing is rolled up twice.
 Queries read a WAL snapshot plus the buffer as it was at that moment (see database).
+
+Over 250 lines, on purpose: it is one class, the ReadingStore methods and `bulk_load`, each a
+few lines that hand the work to database, writes or the shared queries (storage.tiers) and turn
+sqlite3 errors into StorageError. Split, the one interface would be read in two files.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import DAY_MS
 from energymon.domain.model import DailyStats, Gap, Reading
-from energymon.settings import StorageSettings
 from energymon.storage import tiers
 from energymon.storage.base import (
     FlushResult,
@@ -33,7 +36,7 @@ from energymon.storage.sqlite.database import Snapshot, SqliteDatabase
 from energymon.storage.sqlite.tables import SqliteTables
 from energymon.storage.tables import Horizon
 
-__all__ = ["DB_FILENAME", "SqliteStore"]
+__all__ = ["DB_FILENAME", "SqliteStore", "open_sqlite_store"]
 
 DB_FILENAME = "energymon.db"
 CHECKPOINT_EVERY_FLUSHES = 30  # five minutes at the default 10 s flush
@@ -74,21 +77,6 @@ class SqliteStore:
             self._db = SqliteDatabase(self.path, zone)
         except sqlite3.Error as exc:
             raise StorageError(f"{self.path}: cannot open the database: {exc}") from exc
-
-    @classmethod
-    def from_settings(
-        cls, storage: StorageSettings, zone: ZoneInfo, *, clock: Callable[[], float] = time.time
-    ) -> SqliteStore:
-        """The store in `storage.data_dir` (created if missing) with its configured retention."""
-        storage.data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(
-            storage.data_dir / DB_FILENAME,
-            zone=zone,
-            retention_days=storage.retention_days,
-            minute_retention_days=storage.minute_retention_days,
-            max_buffered_readings=storage.max_buffered_readings,
-            clock=clock,
-        )
 
     def _failed(self, what: str, exc: sqlite3.Error) -> StorageError:
         self._last_error = (
@@ -296,3 +284,21 @@ class SqliteStore:
             self.flush()
         finally:
             self._db.close()
+
+
+def open_sqlite_store(
+    data_dir: Path,
+    *,
+    zone: ZoneInfo,
+    retention_days: int,
+    minute_retention_days: int,
+    max_buffered_readings: int,
+) -> SqliteStore:
+    """The store in `data_dir`/energymon.db (a StoreOpener: how bootstrap opens this backend)."""
+    return SqliteStore(
+        data_dir / DB_FILENAME,
+        zone=zone,
+        retention_days=retention_days,
+        minute_retention_days=minute_retention_days,
+        max_buffered_readings=max_buffered_readings,
+    )
