@@ -1,8 +1,13 @@
-"""The ReadingStore contract, held by SqliteStore and by its fake, MemoryStore, alike."""
+"""The ReadingStore contract, held by SqliteStore and by its fake, MemoryStore, alike.
+
+Every method of the protocol is called here (a test below holds that).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import sqlite3
 import sys
 import threading
@@ -37,11 +42,13 @@ def seconds(appliance_id: int, start_ms: int, count: int, watts: float = 100.0) 
 
 @dataclass
 class Harness:
-    """A store under test and the means to make its writes fail and work again."""
+    """A store under test, the means to make its writes fail and work again, and to read a
+    backup (how many raw readings the copy holds)."""
 
     store: SqliteStore | MemoryStore
     break_writes: Callable[[], None]
     heal_writes: Callable[[], None]
+    backup_readings: Callable[[Path], int]
 
 
 def _sqlite(tmp_path: Path, max_buffered: int) -> Harness:
@@ -52,6 +59,11 @@ def _sqlite(tmp_path: Path, max_buffered: int) -> Harness:
         with sqlite3.connect(path) as conn:
             conn.execute(sql)
 
+    def backup_readings(copy: Path) -> int:
+        with contextlib.closing(sqlite3.connect(copy)) as conn:
+            count: int = conn.execute("SELECT count(*) FROM readings").fetchone()[0]
+        return count
+
     # A trigger on the last table a flush writes: the flush fails after writing everything else.
     return Harness(
         store,
@@ -60,12 +72,18 @@ def _sqlite(tmp_path: Path, max_buffered: int) -> Harness:
             "BEGIN SELECT RAISE(ABORT, 'disk I/O error (injected)'); END"
         ),
         lambda: run("DROP TRIGGER fail"),
+        backup_readings,
     )
 
 
 def _memory(tmp_path: Path, max_buffered: int) -> Harness:
     store = MemoryStore(zone=ZONE, max_buffered_readings=max_buffered, clock=lambda: NOW_S)
-    return Harness(store, lambda: store.fail_writes("disk full"), lambda: store.fail_writes(None))
+    return Harness(
+        store,
+        lambda: store.fail_writes("disk full"),
+        lambda: store.fail_writes(None),
+        lambda copy: len(json.loads(copy.read_text(encoding="utf-8"))["readings"]),
+    )
 
 
 @pytest.fixture(params=[_sqlite, _memory], ids=["sqlite", "memory"])
@@ -100,6 +118,14 @@ def store(harness: Harness) -> ReadingStore:
 def test_stores_satisfy_the_protocol(store: ReadingStore) -> None:
     """Both stores are ReadingStores (checked by mypy through this annotation too)."""
     assert callable(store.flush)
+
+
+def test_every_method_of_the_protocol_is_called_by_these_tests() -> None:
+    """A method added to ReadingStore needs a contract test here before this passes."""
+    methods = [name for name in vars(ReadingStore) if not name.startswith("_")]
+    source = Path(__file__).read_text(encoding="utf-8")
+    assert len(methods) >= 16
+    assert [name for name in methods if f"store.{name}(" not in source] == []
 
 
 def test_buffered_readings_are_answered_before_any_flush(store: ReadingStore) -> None:
@@ -372,12 +398,26 @@ def test_health_reports_the_last_flush(store: ReadingStore) -> None:
     assert (health.last_flush_ms, health.pending_readings) == (NOW_S * 1000, 0)
 
 
-def test_backup_writes_a_copy(store: ReadingStore, tmp_path: Path) -> None:
-    """backup() leaves a file at the destination."""
+def test_backup_copies_what_is_committed_and_the_store_goes_on(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """backup() copies the flushed readings; buffered ones wait for their flush, as before."""
+    store = harness.store
     store.append(seconds(1, DAY_START_MS, 3))
     store.flush()
+    store.append(seconds(1, DAY_START_MS + 3000, 2))
     store.backup(tmp_path / "copy")
-    assert (tmp_path / "copy").stat().st_size > 0
+    assert harness.backup_readings(tmp_path / "copy") == 3
+    assert store.flush().readings == 2
+
+
+def test_close_flushes_what_is_buffered_and_may_be_repeated(store: ReadingStore) -> None:
+    """close() commits the buffered readings; a second close() does nothing more."""
+    store.append(seconds(1, DAY_START_MS, 3))
+    store.close()
+    store.close()
+    health = store.health()
+    assert (health.pending_readings, health.last_flush_ms) == (0, NOW_S * 1000)
 
 
 @pytest.fixture
