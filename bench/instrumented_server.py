@@ -53,7 +53,7 @@ def main() -> int:
 
     def build(settings: Settings) -> Service:
         service = build_service(settings)
-        for sampler in service.monitor.samplers:
+        for sampler in service.monitor.runner.samplers:
             ticks: list[tuple[float, float]] = []
             _record_ticks(sampler, ticks)
             recorded.append(

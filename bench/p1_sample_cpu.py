@@ -30,7 +30,7 @@ def cpu_per_sample_us(sensors: int, ticks: int) -> float:
         warmup = 100
         clock = JumpClock(START_EPOCH, stop_at=START_EPOCH + warmup * period)
         monitor = build(settings, clock=clock)
-        (sampler,) = monitor.samplers
+        (sampler,) = monitor.runner.samplers
         sampler.run()  # warm up: first configure() and the chips' first conversions
         clock.stop_at = clock.now + ticks * period
         ticks_before = sampler.stats.ticks
@@ -38,8 +38,8 @@ def cpu_per_sample_us(sensors: int, ticks: int) -> float:
         sampler.run()
         cpu = time.thread_time() - started
         done = sampler.stats.ticks - ticks_before
-        monitor.writer.stop()
-        monitor.store.close()
+        monitor.runner.writer.stop()
+        monitor.runner.store.close()
     return cpu / (done * sensors) * 1e6
 
 

@@ -72,16 +72,16 @@ def burst(ctx: Context, name: str, seconds: float, readings_per_second: float | 
     def count(reading: Reading) -> None:
         next(emitted)
 
-    monitor.subscribe(count)
+    monitor.runner.subscribe(count)
     previous_interval = sys.getswitchinterval()
     sys.setswitchinterval(SERVE_SWITCH_INTERVAL)  # as `energymon serve` runs its threads
     started = time.perf_counter()
-    monitor.start()
+    monitor.runner.start()
     time.sleep(seconds)
-    for sampler in monitor.samplers:
+    for sampler in monitor.runner.samplers:
         sampler.stop()
     sampling_seconds = time.perf_counter() - started
-    monitor.stop()  # the writer's final flush: what was emitted is stored when it returns
+    monitor.runner.stop()  # the writer's final flush: what was emitted is stored when it returns
     total_seconds = time.perf_counter() - started
     sys.setswitchinterval(previous_interval)
     with sqlite3.connect(settings.storage.data_dir / "energymon.db") as conn:

@@ -57,15 +57,15 @@ def simulate(seconds: float) -> dict[str, float]:
         settings = bench_settings(Path(tmp))
         clock = JumpClock(time.time(), stop_at=time.time() + 60)
         monitor = build(settings, clock=clock)
-        clock.every(settings.storage.flush_interval_seconds, monitor.writer.flush)
-        (sampler,) = monitor.samplers
+        clock.every(settings.storage.flush_interval_seconds, monitor.runner.writer.flush)
+        (sampler,) = monitor.runner.samplers
         sampler.run()  # a simulated minute to reach the steady state
         before, ticks_before = _rss_bytes(), sampler.stats.ticks
         clock.stop_at = clock.now + seconds
         sampler.run()
         after = _rss_bytes()
-        monitor.writer.stop()
-        monitor.store.close()
+        monitor.runner.writer.stop()
+        monitor.runner.store.close()
     return {"before": before, "after": after, "ticks": sampler.stats.ticks - ticks_before}
 
 

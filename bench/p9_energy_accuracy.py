@@ -45,22 +45,22 @@ def stored_and_analytic_wh(data_dir: Path, span_seconds: float) -> dict[int, tup
     end = DAY_START + span_seconds + LEAD_SECONDS
     clock = JumpClock(DAY_START - LEAD_SECONDS, stop_at=end)
     monitor = build(settings, clock=clock)
-    clock.every(settings.storage.flush_interval_seconds, monitor.writer.flush)
-    (sampler,) = monitor.samplers
+    clock.every(settings.storage.flush_interval_seconds, monitor.runner.writer.flush)
+    (sampler,) = monitor.runner.samplers
     sampler.run()
     sampler.stop()  # emits the open windows
-    monitor.writer.stop()
+    monitor.runner.writer.stop()
     start_ms, end_ms = round(DAY_START * 1000), round((DAY_START + span_seconds) * 1000)
     result = {}
     for appliance_id, name, profile_name, _, _ in LOADS:
-        readings = monitor.store.readings_between(
+        readings = monitor.runner.store.readings_between(
             start_ms, end_ms, appliance_id, max_points=int(span_seconds) + 10
         )
         stored = sum(r.energy_wh for r in readings)
         profile = make_profile({"profile": profile_name}, default_for=name)
         exact = analytic_energy_wh(profile, DAY_START - period, DAY_START + span_seconds - period)
         result[appliance_id] = (stored, exact)
-    monitor.store.close()
+    monitor.runner.store.close()
     return result
 
 

@@ -85,7 +85,7 @@ def running_app(settings: Settings, **build_overrides: Any) -> Iterator[InProces
         **build_overrides,
     )
     monitor = service.monitor
-    monitor.start()
+    monitor.runner.start()
     try:
         with TestClient(service.app, raise_server_exceptions=False) as client:
             wait_until(
@@ -98,4 +98,4 @@ def running_app(settings: Settings, **build_overrides: Any) -> Iterator[InProces
             yield InProcess(monitor, client, bus, chips, clock)
     finally:
         bus.gate.set()
-        monitor.stop()
+        monitor.runner.stop()

@@ -157,10 +157,10 @@ def test_backup_while_sampling_is_consistent(config: Path, tmp_path: Path) -> No
         if len(seen) >= 20:
             enough.set()
 
-    monitor.subscribe(count)
-    with monitor:
+    monitor.runner.subscribe(count)
+    with monitor.runner:
         assert enough.wait(timeout=20), "the monitor produced no readings"
-        assert monitor.writer.flush()
+        assert monitor.runner.writer.flush()
         assert main(["backup", "--config", str(config), str(tmp_path / "backup")]) == 0
     copy = tmp_path / "backup" / "energymon.db"
     with sqlite3.connect(copy) as conn:

@@ -11,8 +11,8 @@ from energymon.bootstrap import build
 from energymon.domain.model import ApplianceStatus
 from energymon.drivers.fakebus import FakeBus, SimulatedINA219
 from energymon.drivers.profiles import make_profile
+from energymon.service.errors import SensorOffline
 from energymon.service.monitor import Monitor
-from energymon.service.views import SensorOffline
 from energymon.settings import settings_from_mapping
 from energymon.storage.memory import MemoryStore
 from tests.support.fakes import FakeClock
@@ -33,13 +33,13 @@ class Rig:
     def run(self, seconds: float) -> None:
         """Tick every sampler once per period for `seconds` of fake time."""
         for _ in range(round(seconds / PERIOD)):
-            for sampler in self.monitor.samplers:
+            for sampler in self.monitor.runner.samplers:
                 sampler.sample_once()
             self.clock.advance(PERIOD)
 
     def status(self, appliance_id: int) -> ApplianceStatus:
         """The appliance's sensor status as the API sees it."""
-        return self.monitor.appliance(appliance_id).status
+        return self.monitor.queries.appliance(appliance_id).status
 
     def energy_wh(self, appliance_id: int) -> float:
         """Energy booked so far, flushed or not."""
@@ -80,14 +80,14 @@ def test_a_missing_chip_takes_only_its_appliance_offline_and_books_no_energy_mea
     rig.run(20)
     assert rig.status(1) is ApplianceStatus.OFFLINE
     with pytest.raises(SensorOffline, match="0x40"):
-        rig.monitor.current(1)
+        rig.monitor.queries.current(1)
     assert rig.status(2) is ApplianceStatus.OK
-    assert rig.monitor.current(2).watts == pytest.approx(24.0, rel=0.02)
+    assert rig.monitor.queries.current(2).reading.watts == pytest.approx(24.0, rel=0.02)
 
     rig.chips[1].restore()
     rig.run(40)
     assert rig.status(1) is ApplianceStatus.OK
-    assert rig.monitor.current(1).watts == pytest.approx(12.0, rel=0.02)
+    assert rig.monitor.queries.current(1).reading.watts == pytest.approx(12.0, rel=0.02)
     (gap,) = rig.store.gaps_between(0, 2**62, 1)
     assert (gap.end_ms - gap.start_ms) / 1000 >= 20
     readings = rig.store.readings_between(0, 2**62, 1, 10**6)
@@ -105,7 +105,7 @@ def test_a_chip_whose_adc_stops_goes_offline_and_recovers_when_reconfigured(rig:
     rig.chips[3].stuck(True)
     rig.run(2)
     assert rig.status(3) is ApplianceStatus.OFFLINE
-    assert "no new conversion" in (rig.monitor.appliance(3).last_error or "")
+    assert "no new conversion" in (rig.monitor.queries.appliance(3).last_error or "")
     rig.chips[3].stuck(False)
     rig.run(5)
     assert rig.status(3) is ApplianceStatus.OK
@@ -117,10 +117,10 @@ def test_a_brown_out_is_repaired_within_a_read_or_two(rig: Rig) -> None:
     rig.run(2)
     rig.chips[2].brown_out()
     rig.run(2)
-    sensor = rig.monitor.samplers[0].channels[1].sensor
+    sensor = rig.monitor.runner.samplers[0].channels[1].sensor
     assert getattr(sensor, "resets", 0) == 1
     assert rig.status(2) is ApplianceStatus.OK
-    history = rig.monitor.history(2, limit=2)
+    history = rig.monitor.queries.history(2, limit=2)
     assert [r.watts for r in history] == pytest.approx([24.0, 24.0], rel=0.02)
 
 
@@ -130,7 +130,7 @@ def test_a_few_lost_acknowledgements_are_retried_without_going_offline(rig: Rig)
     rig.chips[3].nack(2)
     rig.run(2)
     assert rig.status(3) is ApplianceStatus.OK
-    assert rig.monitor.appliance(3).error_count == 0
+    assert rig.monitor.queries.appliance(3).error_count == 0
     assert rig.store.gaps_between(0, 2**62, 3) == []
 
 
@@ -157,12 +157,12 @@ def test_lifetime_energy_survives_a_restart(tmp_path_factory: pytest.TempPathFac
     for _ in range(3):
         monitor = build(settings, clock=clock, csv_log=False)
         for _ in range(round(3 / PERIOD)):
-            monitor.samplers[0].sample_once()
+            monitor.runner.samplers[0].sample_once()
             clock.advance(PERIOD)
-        monitor.samplers[0].stop()
-        monitor.writer.flush()
-        totals.append(monitor.lifetime_energy_wh()[1])
-        monitor.store.close()
+        monitor.runner.samplers[0].stop()
+        monitor.runner.writer.flush()
+        totals.append(monitor.queries.lifetime_energy_wh()[1])
+        monitor.runner.store.close()
     assert totals[0] > 0
     assert totals[0] < totals[1] < totals[2]
     assert totals[2] == pytest.approx(3 * totals[0], rel=0.1)

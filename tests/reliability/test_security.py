@@ -58,11 +58,11 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     mapping = config_mapping(tmp_path_factory.mktemp("security") / "data") | {"api_key": API_KEY}
     keyed_settings = settings_from_mapping(mapping)
     service = build_service(keyed_settings, sse_keepalive_seconds=0.2)
-    service.monitor.start()
+    service.monitor.runner.start()
     try:
         yield service.app
     finally:
-        service.monitor.stop()
+        service.monitor.runner.stop()
 
 
 @pytest.fixture(scope="module")

@@ -103,7 +103,7 @@ def _recovered(app: InProcess, appliance_id: int) -> Callable[[], bool]:
 
 
 def _gaps(app: InProcess, appliance_id: int, start_s: float, end_s: float) -> list[Gap]:
-    store = app.monitor.store
+    store = app.monitor.runner.store
     return store.gaps_between(round(start_s * 1000), round(end_s * 1000), appliance_id)
 
 
@@ -186,13 +186,14 @@ def test_brown_outs_are_repaired_without_a_wrong_reading(app: InProcess) -> None
     swapped_ms = round(time.time() * 1000)
     started_ms = swapped_ms + round(2 * INTERVAL_SECONDS * 1000)  # windows of the new chip only
     wait_until(
-        lambda: app.monitor.history(affected, 1)[-1].timestamp_ms >= started_ms,
+        lambda: app.monitor.queries.history(affected, 1)[-1].timestamp_ms >= started_ms,
         what="readings of the constant load",
     )
     for _ in range(20):
         chip.brown_out()
         assert _watch_others(app, affected, rng.uniform(0.01, 0.1)) == {"ok"}
-    readings = [r for r in app.monitor.history(affected, 1000) if r.timestamp_ms >= started_ms]
+    history = app.monitor.queries.history(affected, 1000)
+    readings = [r for r in history if r.timestamp_ms >= started_ms]
     assert len(readings) >= 10
     assert {round(r.watts) for r in readings} == {CONSTANT_WATTS}
     assert _state(app, affected)["error_count"] == 0
@@ -233,7 +234,7 @@ def test_overflow_is_counted_for_that_appliance_alone(app: InProcess) -> None:
 
 def _wait_intervals(app: InProcess, intervals: int) -> None:
     """Wait until every sampler has ticked through `intervals` storage intervals."""
-    samplers = app.monitor.samplers
+    samplers = app.monitor.runner.samplers
     targets = [
         s.stats.ticks + round(intervals * INTERVAL_SECONDS / s.period_seconds) for s in samplers
     ]

@@ -5,14 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from energymon.domain.model import ApplianceStatus
-from energymon.service.health import RECENT_STEP_SECONDS, Verdict, assess
-from energymon.service.views import (
-    ApplianceView,
-    ClockView,
-    HealthStatus,
-    SamplerView,
-    WriterView,
-)
+from energymon.service.health import RECENT_STEP_SECONDS, HealthStatus, Verdict, assess
+from energymon.service.views import ApplianceView, ClockView, SamplerView, WriterView
 from energymon.storage.base import StoreHealth
 
 OK_APPLIANCE = ApplianceView(

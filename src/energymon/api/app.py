@@ -97,7 +97,9 @@ def create_app(
     context = AppContext(
         monitor=monitor,
         settings=settings,
-        streams=ReadingStreams(monitor, monitor.zone, keepalive_seconds=sse_keepalive_seconds),
+        streams=ReadingStreams(
+            monitor.runner, settings.zone, keepalive_seconds=sse_keepalive_seconds
+        ),
         access_log=access_log,
         log_files=log_files,
         registry=build_registry(monitor),

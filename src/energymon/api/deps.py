@@ -102,7 +102,7 @@ async def appliance_id_or_first(
 ) -> int:
     """The requested appliance, or the first configured one as the seed did."""
     if appliance_id is None:
-        return context_of(request.app).monitor.default_appliance_id()
+        return context_of(request.app).monitor.queries.default_appliance_id()
     return appliance_id
 
 

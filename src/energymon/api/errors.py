@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from energymon.api.schemas import ErrorOut
-from energymon.service.views import SensorOffline, UnknownAppliance
+from energymon.service.errors import SensorOffline, UnknownAppliance
 from energymon.storage.base import StorageError
 
 __all__ = ["error_responses", "install_error_handlers"]

@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Literal, Self
 
 from energymon.api.schemas import ApiModel, ApplianceOut, utc_time
-from energymon.service.views import ApplianceView, ClockView, Health, SamplerView
+from energymon.service.health import Health
+from energymon.service.views import ApplianceView, ClockView, SamplerView
 
 __all__ = ["ApplianceHealth", "ClockHealth", "HealthResponse", "SamplerHealth", "StorageHealth"]
 

@@ -41,8 +41,8 @@ class MonitorCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         """Read the monitor now (blocking: call off the event loop)."""
-        health = self.monitor.health()
-        lifetime = self.monitor.lifetime_energy()
+        health = self.monitor.health.report()
+        lifetime = self.monitor.queries.lifetime_energy()
 
         watts = _gauge("energymon_power_watts", "Power of the latest reading.", APPLIANCE_LABELS)
         volts = _gauge(

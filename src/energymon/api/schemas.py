@@ -17,14 +17,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from energymon.domain.model import ApplianceStatus, Reading
-from energymon.service.views import (
-    ApplianceView,
-    CurrentReading,
-    DayReport,
-    Historical,
-    Period,
-    Summary,
-)
+from energymon.domain.tariff import Period, PricedDay
+from energymon.service.views import ApplianceView, CurrentReading, Historical, Summary
 
 __all__ = [
     "ApiModel",
@@ -132,16 +126,10 @@ class EnergyNow(ReadingOut):
     status: ApplianceStatus
 
     @classmethod
-    def of_current(cls, current: CurrentReading, zone: ZoneInfo) -> Self:
-        """The API's view of the monitor's current reading."""
-        return cls(
-            timestamp=local_time(current.timestamp, zone),
-            watts=round(current.watts, WATTS_DIGITS),
-            appliance_id=current.appliance_id,
-            volts=round(current.volts, VOLTS_DIGITS),
-            amps=round(current.amps, AMPS_DIGITS),
-            timestamp_utc=current.timestamp.astimezone(dt.UTC),
-            status=current.status,
+    def of(cls, current: CurrentReading, zone: ZoneInfo) -> Self:
+        """The API's view of the current reading."""
+        return cls.model_validate(
+            ReadingOut.row(current.reading, zone) | {"status": current.status}
         )
 
 
@@ -169,17 +157,18 @@ class DayStatsOut(ApiModel):
     covered_seconds: float = Field(description="Seconds of the day with measured energy")
 
     @staticmethod
-    def row(day: DayReport) -> dict[str, object]:
-        """The fields of a day report, for validation in bulk."""
+    def row(day: PricedDay) -> dict[str, object]:
+        """The fields of a priced day, for validation in bulk."""
+        stats = day.stats
         return {
-            "date": day.date,
-            "avg_watts": round(day.avg_watts, WATTS_DIGITS),
-            "max_watts": round(day.max_watts, WATTS_DIGITS),
-            "min_watts": round(day.min_watts, WATTS_DIGITS),
-            "total_readings": day.total_readings,
-            "energy_wh": round(day.energy_wh, WH_DIGITS),
+            "date": stats.date,
+            "avg_watts": round(stats.avg_watts, WATTS_DIGITS),
+            "max_watts": round(stats.max_watts, WATTS_DIGITS),
+            "min_watts": round(stats.min_watts, WATTS_DIGITS),
+            "total_readings": stats.total_readings,
+            "energy_wh": round(stats.energy_wh, WH_DIGITS),
             "cost": day.cost,
-            "covered_seconds": round(day.covered_seconds, 3),
+            "covered_seconds": round(stats.covered_seconds, 3),
         }
 
 
@@ -191,7 +180,7 @@ class HistoricalResponse(ApiModel):
 
     @classmethod
     def of(cls, historical: Historical, zone: ZoneInfo) -> Self:
-        """The API's view of the monitor's historical answer."""
+        """The API's view of the historical answer."""
         return cls.model_validate(
             {
                 "data": [ReadingOut.row(r, zone) for r in historical.data],

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -19,15 +20,22 @@ from starlette.responses import StreamingResponse
 
 from energymon.api.schemas import ReadingOut
 from energymon.domain.model import Reading
-from energymon.service.monitor import Monitor
 
-__all__ = ["ReadingStreams"]
+__all__ = ["ReadingStreams", "Subscriptions"]
 
 log = structlog.get_logger("energymon.sse")
 
 QUEUE_READINGS = 256  # about a minute of three appliances at 1 Hz before dropping
 KEEPALIVE_SECONDS = 15.0  # below the 30-60 s idle timeouts of common proxies
 RETRY_MILLISECONDS = 3000  # how long a browser waits before reconnecting
+
+
+class Subscriptions(Protocol):
+    """What the streams need of the service: its runner's `subscribe`."""
+
+    def subscribe(self, subscriber: Callable[[Reading], None]) -> Callable[[], None]:
+        """Call `subscriber` on a sampler thread for each new reading; returns the undo."""
+        ...
 
 
 class _Client:
@@ -55,16 +63,16 @@ class _Client:
 
 
 class ReadingStreams:
-    """The SSE clients of one app, fed by the monitor's subscriber callbacks."""
+    """The SSE clients of one app, fed by the runner's subscriber callbacks."""
 
     def __init__(
         self,
-        monitor: Monitor,
+        readings: Subscriptions,
         zone: ZoneInfo,
         *,
         keepalive_seconds: float = KEEPALIVE_SECONDS,
     ) -> None:
-        self.monitor = monitor
+        self.readings = readings
         self.zone = zone
         self.keepalive_seconds = keepalive_seconds
         # Touched only on the event loop, so no lock: close() may then run from a signal
@@ -96,7 +104,7 @@ class ReadingStreams:
         if self._closed:
             return
         self._clients.add(client)
-        unsubscribe = self.monitor.subscribe(client.offer)
+        unsubscribe = self.readings.subscribe(client.offer)
         try:
             yield f"retry: {RETRY_MILLISECONDS}\n\n"
             while True:

@@ -143,18 +143,18 @@ def _serve_holding_data_dir(
     server = _Server(config, on_exit=context_of(app).streams.close)
 
     first_reading = threading.Event()
-    unsubscribe = monitor.subscribe(lambda reading: first_reading.set())
+    unsubscribe = monitor.runner.subscribe(lambda reading: first_reading.set())
     ready_deadline = time.monotonic() + READY_GRACE_SECONDS
     notifier = Notifier(
         ready=lambda: (
             server.started and (first_reading.is_set() or time.monotonic() > ready_deadline)
         ),
-        healthy=lambda: monitor.health().alive,
+        healthy=lambda: monitor.health.report().alive,
     )
     previous_handlers = install_signal_handlers(server)
     freeze_startup_objects()
     try:
-        monitor.start()
+        monitor.runner.start()
         notifier.start()
         server.run()
     except SystemExit as exc:  # uvicorn exits this way when it cannot bind or start
@@ -162,7 +162,7 @@ def _serve_holding_data_dir(
     finally:
         notifier.stop()
         unsubscribe()
-        monitor.stop()
+        monitor.runner.stop()
         log.info("energymon stopped; storage flushed")
         restore_signal_handlers(previous_handlers)
     return EXIT_OK if server.started else EXIT_FAILED

@@ -1,5 +1,7 @@
 """What /health, /metrics and the systemd watchdog mean, decided in one place.
 
+`HealthCheck` gathers every part's view into one `Health` report; `assess` judges them.
+
 States, from the readings' point of view:
 
 - `ok`: every sensor delivers, storage writes, the samplers keep time.
@@ -18,22 +20,32 @@ retries by itself. A thread that hangs is.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from energymon.domain.model import ApplianceStatus
-from energymon.service.views import (
-    ApplianceView,
-    ClockView,
-    HealthStatus,
-    SamplerView,
-    WriterView,
-)
+from energymon.service.queries import Queries
+from energymon.service.runner import Runner
+from energymon.service.sampler import BusSampler
+from energymon.service.timeline import Timeline
+from energymon.service.views import ApplianceView, ClockView, SamplerView, WriterView
 from energymon.storage.base import StoreHealth
 
-__all__ = ["RECENT_STEP_SECONDS", "Verdict", "assess"]
+__all__ = ["RECENT_STEP_SECONDS", "Health", "HealthCheck", "HealthStatus", "Verdict", "assess"]
 
 RECENT_STEP_SECONDS = 900.0  # a wall-clock step shows as `degraded` this long
+# A sampler that has not ticked for this many periods (and at least STUCK_MIN_SECONDS) is stuck.
+STUCK_PERIODS = 20
+STUCK_MIN_SECONDS = 5.0
+
+
+class HealthStatus(enum.StrEnum):
+    """How well the service records (the module docstring says what each state means)."""
+
+    OK = "ok"
+    DEGRADED = "degraded"
+    UNHEALTHY = "unhealthy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +100,89 @@ def assess(
     )
     alive = running and not writer.stuck and not any(s.stuck for s in samplers)
     return Verdict(status=status, reasons=failing + warnings, alive=alive)
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """The service's state with its reasons, and each part's view."""
+
+    status: HealthStatus
+    reasons: list[str]
+    alive: bool  # the threads make progress: feed the systemd watchdog
+    uptime_seconds: float
+    appliances: list[ApplianceView]
+    samplers: list[SamplerView]
+    storage: StoreHealth
+    writer: WriterView
+    clock: ClockView
+
+    @property
+    def healthy(self) -> bool:
+        """True unless the service cannot record."""
+        return self.status is not HealthStatus.UNHEALTHY
+
+
+class HealthCheck:
+    """Takes every part's view and judges them with `assess`."""
+
+    def __init__(self, runner: Runner, queries: Queries, timeline: Timeline) -> None:
+        self.runner = runner
+        self.queries = queries
+        self.timeline = timeline
+
+    def report(self) -> Health:
+        """The service's state and its reasons, with every part's view."""
+        runner = self.runner
+        appliances = self.queries.appliances()
+        samplers = [self._sampler_view(s) for s in runner.samplers]
+        storage = runner.store.health()
+        writer = runner.writer.view()
+        clock = self._clock_view()
+        verdict = assess(
+            running=runner.running,
+            appliances=appliances,
+            samplers=samplers,
+            storage=storage,
+            writer=writer,
+            clock=clock,
+        )
+        return Health(
+            status=verdict.status,
+            reasons=verdict.reasons,
+            alive=verdict.alive,
+            uptime_seconds=runner.clock.monotonic() - runner.started_at,
+            appliances=appliances,
+            samplers=samplers,
+            storage=storage,
+            writer=writer,
+            clock=clock,
+        )
+
+    def _sampler_view(self, sampler: BusSampler) -> SamplerView:
+        stats = sampler.stats
+        now = self.runner.clock.monotonic()
+        last = stats.last_tick_monotonic
+        age = None if last is None else now - last
+        limit = max(STUCK_PERIODS * sampler.period_seconds, STUCK_MIN_SECONDS)
+        since = age if age is not None else now - self.runner.started_at
+        return SamplerView(
+            name=sampler.name,
+            period_seconds=sampler.period_seconds,
+            ticks=stats.ticks,
+            missed_periods=stats.missed_periods,
+            last_lag_seconds=stats.last_lag_seconds,
+            max_lag_seconds=stats.max_lag_seconds,
+            p99_lag_seconds=stats.p99_lag_seconds(),
+            last_tick_age_seconds=age,
+            stuck=self.runner.running and since > limit,
+        )
+
+    def _clock_view(self) -> ClockView:
+        step = self.timeline.last_step
+        now = self.runner.clock.monotonic()
+        return ClockView(
+            steps=self.timeline.step_count,
+            last_step_seconds=None if step is None else step.seconds,
+            last_step_at_ms=None if step is None else round(step.wall_after * 1000),
+            last_step_age_seconds=None if step is None else now - step.mono_at,
+        )

@@ -1,50 +1,25 @@
-"""What the Monitor answers: plain frozen values the API and CLI turn into JSON or tables."""
+"""What the service answers: plain frozen values the API and CLI turn into JSON or tables.
+
+Each holds domain values (a Reading, a PricedDay) rather than copying their fields.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass
-from typing import Literal
 
 from energymon.domain.model import ApplianceStatus, Reading
-from energymon.errors import EnergymonError
-from energymon.storage.base import StoreHealth
+from energymon.domain.tariff import Period, PricedDay
 
 __all__ = [
     "ApplianceView",
     "ClockView",
     "CurrentReading",
-    "DayReport",
-    "Health",
-    "HealthStatus",
     "Historical",
-    "Period",
     "SamplerView",
-    "SensorOffline",
     "Summary",
-    "UnknownAppliance",
     "WriterView",
 ]
-
-Period = Literal["day", "week", "month"]
-
-
-class UnknownAppliance(EnergymonError):
-    """No appliance has this id."""
-
-    def __init__(self, appliance_id: int) -> None:
-        super().__init__(f"no appliance with id {appliance_id}")
-        self.appliance_id = appliance_id
-
-
-class SensorOffline(EnergymonError):
-    """The appliance's sensor is not delivering readings; the message says why."""
-
-    def __init__(self, appliance_id: int, reason: str) -> None:
-        super().__init__(f"sensor of appliance {appliance_id} is offline: {reason}")
-        self.appliance_id = appliance_id
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,36 +41,18 @@ class ApplianceView:
 
 @dataclass(frozen=True, slots=True)
 class CurrentReading:
-    """The latest stored reading of one appliance."""
+    """The latest live reading of one appliance (it has volts and amps) and its sensor's status."""
 
-    appliance_id: int
-    timestamp: dt.datetime
-    watts: float
-    volts: float
-    amps: float
+    reading: Reading
     status: ApplianceStatus
 
 
 @dataclass(frozen=True, slots=True)
-class DayReport:
-    """One local day's statistics with its cost."""
-
-    date: dt.date
-    avg_watts: float
-    max_watts: float
-    min_watts: float
-    total_readings: int
-    energy_wh: float
-    cost: float
-    covered_seconds: float
-
-
-@dataclass(frozen=True, slots=True)
 class Historical:
-    """Readings of the last days (downsampled) and one report per day."""
+    """Readings of the last days (downsampled) and each day's statistics with its cost."""
 
     data: list[Reading]
-    daily_stats: list[DayReport]
+    daily_stats: list[PricedDay]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,31 +102,3 @@ class ClockView:
     last_step_seconds: float | None
     last_step_at_ms: int | None
     last_step_age_seconds: float | None
-
-
-class HealthStatus(enum.StrEnum):
-    """How well the service records (service.health says what each state means)."""
-
-    OK = "ok"
-    DEGRADED = "degraded"
-    UNHEALTHY = "unhealthy"
-
-
-@dataclass(frozen=True, slots=True)
-class Health:
-    """The service's state with its reasons, and each part's view."""
-
-    status: HealthStatus
-    reasons: list[str]
-    alive: bool  # the threads make progress: feed the systemd watchdog
-    uptime_seconds: float
-    appliances: list[ApplianceView]
-    samplers: list[SamplerView]
-    storage: StoreHealth
-    writer: WriterView
-    clock: ClockView
-
-    @property
-    def healthy(self) -> bool:
-        """True unless the service cannot record."""
-        return self.status is not HealthStatus.UNHEALTHY

@@ -1,1 +1,1 @@
-"""One router per resource; each route only translates between HTTP and the Monitor."""
+"""One router per resource; each route only translates between HTTP and the service."""

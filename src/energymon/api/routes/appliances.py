@@ -16,4 +16,4 @@ router = APIRouter(tags=["appliances"])
 @router.get("/appliances", responses=error_responses(401))
 def list_appliances(monitor: MonitorDep) -> AppliancesResponse:
     """Every configured appliance, in configuration order."""
-    return AppliancesResponse(appliances=[ApplianceOut.of(a) for a in monitor.appliances()])
+    return AppliancesResponse(appliances=[ApplianceOut.of(a) for a in monitor.queries.appliances()])

@@ -10,7 +10,7 @@ from starlette.responses import StreamingResponse
 from energymon.api.deps import ApplianceId, MonitorDep, OptionalApplianceId, StreamsDep
 from energymon.api.errors import error_responses
 from energymon.api.schemas import EnergyNow, HistoryResponse, SummaryOut
-from energymon.service.views import Period
+from energymon.domain.tariff import Period
 
 __all__ = ["router"]
 
@@ -24,7 +24,8 @@ router = APIRouter(tags=["energy"])
 @router.get("/energy", responses=error_responses(401, 404, 503))
 async def current_energy(monitor: MonitorDep, appliance_id: ApplianceId) -> EnergyNow:
     """The latest reading of one appliance (default: the first configured)."""
-    return EnergyNow.of_current(monitor.current(appliance_id), monitor.zone)
+    queries = monitor.queries
+    return EnergyNow.of(queries.current(appliance_id), queries.zone)
 
 
 @router.get("/energy/history", responses=error_responses(401, 404))
@@ -34,8 +35,8 @@ def energy_history(
     limit: Annotated[int, Query(ge=1, le=10_000, description="How many readings")] = 24,
 ) -> HistoryResponse:
     """The last `limit` readings of one appliance, oldest first."""
-    readings = monitor.history(appliance_id, limit)
-    return HistoryResponse.of(readings, monitor.zone)
+    queries = monitor.queries
+    return HistoryResponse.of(queries.history(appliance_id, limit), queries.zone)
 
 
 @router.get("/energy/summary", responses=error_responses(401, 404))
@@ -47,7 +48,7 @@ def energy_summary(
     ),
 ) -> SummaryOut:
     """Energy (kWh) and cost so far in the current period, of one appliance or all."""
-    return SummaryOut.of(monitor.summary(period, appliance_id))
+    return SummaryOut.of(monitor.queries.summary(period, appliance_id))
 
 
 @router.get(
@@ -67,5 +68,5 @@ async def energy_stream(
 ) -> StreamingResponse:
     """Each new reading as it is stored (of one appliance, or all)."""
     if appliance_id is not None:
-        monitor.appliance(appliance_id)  # UnknownAppliance -> 404 before the stream starts
+        monitor.queries.appliance(appliance_id)  # UnknownAppliance: 404 before the stream
     return streams.response(appliance_id)

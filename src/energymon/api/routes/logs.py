@@ -32,7 +32,8 @@ def historical_data(
     appliance_id: OptionalApplianceId = None,
 ) -> HistoricalResponse:
     """Downsampled readings and one statistics entry per local day, oldest first."""
-    return HistoricalResponse.of(monitor.historical(days, appliance_id), monitor.zone)
+    queries = monitor.queries
+    return HistoricalResponse.of(queries.historical(days, appliance_id), queries.zone)
 
 
 @router.get(

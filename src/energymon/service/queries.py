@@ -1,0 +1,152 @@
+"""What the API and the CLI ask: appliances, the latest reading, history, days and summaries.
+
+Live state comes from the samplers' channels (memory, no lock); everything older from the
+store, which merges the writer's unflushed buffer, so answers never lag by a flush.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from energymon.domain.buckets import local_day_bounds
+from energymon.domain.model import ApplianceStatus, Reading
+from energymon.domain.tariff import Period, PricedDay, cost, period_start, priced_days
+from energymon.service.clock import Clock
+from energymon.service.errors import SensorOffline, UnknownAppliance
+from energymon.service.sampler import Channel
+from energymon.service.views import ApplianceView, CurrentReading, Historical, Summary
+from energymon.settings import ApplianceSettings, TariffSettings
+from energymon.storage.base import LifetimeEnergy, ReadingStore
+
+__all__ = ["MAX_POINTS", "Queries"]
+
+MAX_POINTS = 2000  # per appliance in historical data: enough for a phone chart, small to send
+
+
+@dataclass(frozen=True, slots=True)
+class _Appliance:
+    settings: ApplianceSettings
+    channel: Channel
+
+
+class Queries:
+    """Answers about the configured appliances, from live state and the store."""
+
+    def __init__(
+        self,
+        appliances: Sequence[ApplianceSettings],
+        channels: Sequence[Channel],
+        *,
+        store: ReadingStore,
+        clock: Clock,
+        zone: ZoneInfo,
+        tariff: TariffSettings,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.zone = zone
+        self.tariff = tariff
+        by_id = {c.appliance_id: c for c in channels}
+        self._appliances = {a.id: _Appliance(a, by_id[a.id]) for a in appliances if a.id in by_id}
+
+    def appliances(self) -> list[ApplianceView]:
+        """Every configured appliance with its sensor's state, in configuration order."""
+        return [self._view(a) for a in self._appliances.values()]
+
+    def appliance(self, appliance_id: int) -> ApplianceView:
+        """One appliance; UnknownAppliance when there is none with this id."""
+        return self._view(self._get(appliance_id))
+
+    def default_appliance_id(self) -> int:
+        """The first configured appliance: what the seed's API means without applianceId."""
+        return next(iter(self._appliances))
+
+    def current(self, appliance_id: int) -> CurrentReading:
+        """The latest reading; SensorOffline when the sensor is down or has not read yet."""
+        state = self._get(appliance_id).channel.state
+        reading = state.last_reading
+        if state.status is ApplianceStatus.OFFLINE:
+            raise SensorOffline(appliance_id, state.last_error or "no response")
+        # A live reading always measured volts and amps; only imported history lacks them.
+        if reading is None or reading.volts is None or reading.amps is None:
+            raise SensorOffline(appliance_id, "no reading yet (sensor starting)")
+        return CurrentReading(reading, state.status)
+
+    def history(self, appliance_id: int, limit: int = 24) -> list[Reading]:
+        """The last `limit` readings of one appliance, oldest first."""
+        self._get(appliance_id)
+        return self.store.latest(appliance_id, limit)
+
+    def lifetime_energy(self) -> LifetimeEnergy:
+        """Energy per appliance since records began, measured live and imported apart."""
+        return self.store.lifetime_energy()
+
+    def lifetime_energy_wh(self) -> dict[int, float]:
+        """Energy per appliance since records began (never decreases)."""
+        return self.store.lifetime_energy_wh()
+
+    def today(self) -> dt.date:
+        """Today in the configured zone."""
+        return dt.datetime.fromtimestamp(self.clock.time(), self.zone).date()
+
+    def daily_stats(
+        self, first_day: dt.date, last_day: dt.date, appliance_id: int | None = None
+    ) -> list[PricedDay]:
+        """Per-day statistics with cost, oldest first."""
+        if appliance_id is not None:
+            self._get(appliance_id)
+        stats = self.store.daily_stats(first_day, last_day, appliance_id)
+        return priced_days(stats, self.tariff.price_per_kwh)
+
+    def historical(self, days: int, appliance_id: int | None = None) -> Historical:
+        """The last `days` local days (today included): downsampled readings and daily stats."""
+        if appliance_id is not None:
+            self._get(appliance_id)
+        last_day = self.today()
+        first_day = last_day - dt.timedelta(days=days - 1)
+        start_ms, _ = local_day_bounds(first_day, self.zone)
+        _, end_ms = local_day_bounds(last_day, self.zone)
+        data = self.store.readings_between(start_ms, end_ms, appliance_id, MAX_POINTS)
+        return Historical(data, self.daily_stats(first_day, last_day, appliance_id))
+
+    def summary(self, period: Period, appliance_id: int | None = None) -> Summary:
+        """Energy and cost so far in the current local day, ISO week or calendar month."""
+        end = self.today()
+        start = period_start(period, end)
+        energy_wh = sum(day.stats.energy_wh for day in self.daily_stats(start, end, appliance_id))
+        return Summary(
+            appliance_id=appliance_id,
+            period=period,
+            start=start,
+            end=end,
+            energy_kwh=energy_wh / 1000,
+            cost=cost(energy_wh, self.tariff.price_per_kwh),
+            currency=self.tariff.currency,
+        )
+
+    def _get(self, appliance_id: int) -> _Appliance:
+        try:
+            return self._appliances[appliance_id]
+        except KeyError:
+            raise UnknownAppliance(appliance_id) from None
+
+    def _view(self, appliance: _Appliance) -> ApplianceView:
+        state = appliance.channel.state
+        config = appliance.settings
+        at = state.last_sample_at
+        return ApplianceView(
+            id=config.id,
+            name=config.name,
+            driver=config.driver,
+            bus=config.bus,
+            address=config.address,
+            status=state.status,
+            last_error=state.last_error,
+            error_count=state.error_count,
+            overflow_count=state.overflow_count,
+            last_sample_age_seconds=None if at is None else self.clock.monotonic() - at,
+            last_reading=state.last_reading,
+        )
