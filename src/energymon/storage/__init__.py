@@ -5,22 +5,7 @@ log beside it. The backends share tables (the Tables contract their tables give 
 code), tiers (the queries), dedupe (which readings are new) and buffer (what waits for a flush).
 """
 
-from energymon.storage.base import (
-    FlushResult,
-    LifetimeEnergy,
-    ReadingStore,
-    StorageError,
-    StoredAppliance,
-    StoreHealth,
-    StoreOpener,
-)
+# What most callers need; every type of the interface is in storage.base.
+from energymon.storage.base import FlushResult, ReadingStore, StorageError, StoreHealth
 
-__all__ = [
-    "FlushResult",
-    "LifetimeEnergy",
-    "ReadingStore",
-    "StorageError",
-    "StoreHealth",
-    "StoreOpener",
-    "StoredAppliance",
-]
+__all__ = ["FlushResult", "ReadingStore", "StorageError", "StoreHealth"]
