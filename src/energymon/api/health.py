@@ -1,15 +1,19 @@
-"""The /health report: liveness, every sensor's state, the samplers' cadence and storage."""
+"""The /health report: liveness, every sensor's state, the samplers' cadence and storage.
+
+The samplers are served as the service's SamplerView, unchanged; the other parts differ on the
+wire as each model's docstring says.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, Self
+from typing import Self
 
 from energymon.api.schemas import ApiModel, ApplianceOut, utc_time
-from energymon.service.health import Health
+from energymon.service.health import Health, HealthStatus
 from energymon.service.views import ApplianceView, ClockView, SamplerView
 
-__all__ = ["ApplianceHealth", "ClockHealth", "HealthResponse", "SamplerHealth", "StorageHealth"]
+__all__ = ["ApplianceHealth", "ClockHealth", "HealthResponse", "StorageHealth"]
 
 
 def _rounded(seconds: float | None) -> float | None:
@@ -18,7 +22,7 @@ def _rounded(seconds: float | None) -> float | None:
 
 
 class ApplianceHealth(ApplianceOut):
-    """An appliance's sensor health."""
+    """An appliance's sensor health: its error counters and the age of its last sample (ms)."""
 
     error_count: int
     overflow_count: int
@@ -35,27 +39,9 @@ class ApplianceHealth(ApplianceOut):
         )
 
 
-class SamplerHealth(ApiModel):
-    """How one bus sampler keeps its cadence."""
-
-    name: str
-    period_seconds: float
-    ticks: int
-    missed_periods: int
-    last_lag_seconds: float
-    max_lag_seconds: float
-    p99_lag_seconds: float
-    last_tick_age_seconds: float | None
-    stuck: bool
-
-    @classmethod
-    def of(cls, view: SamplerView) -> Self:
-        """The API's view of a sampler."""
-        return cls.model_validate(view, from_attributes=True)
-
-
 class StorageHealth(ApiModel):
-    """The store: last good flush, last error, readings waiting in memory, failed flushes."""
+    """The store: last good flush (an ISO instant), last error, readings waiting in memory,
+    and the writer's failed flushes and CSV log error."""
 
     last_flush: dt.datetime | None
     last_flush_age_seconds: float | None
@@ -67,7 +53,8 @@ class StorageHealth(ApiModel):
 
 
 class ClockHealth(ApiModel):
-    """Steps of the wall clock since start (NTP on a Pi without a real-time clock)."""
+    """Steps of the wall clock since start (NTP on a Pi without a real-time clock): the last
+    step's size and age in seconds to the ms, and its instant in ISO 8601."""
 
     steps: int
     last_step_seconds: float | None
@@ -90,27 +77,27 @@ class HealthResponse(ApiModel):
     """GET /health: `ok`, `degraded` (200: recording, but see `reasons`) or `unhealthy` (503:
     the service cannot record — storage failing, every sensor offline, a thread stuck)."""
 
-    status: Literal["ok", "degraded", "unhealthy"]
+    status: HealthStatus
     healthy: bool
     reasons: list[str]
     uptime_seconds: float
     appliances: list[ApplianceHealth]
-    samplers: list[SamplerHealth]
+    samplers: list[SamplerView]
     storage: StorageHealth
     clock: ClockHealth
 
     @classmethod
-    def of(cls, health: Health, now_s: float) -> Self:
-        """The API's view of the monitor's health at wall-clock time `now_s`."""
-        store = health.storage
+    def of(cls, health: Health) -> Self:
+        """The API's view of the service's health report."""
+        store, now_s = health.storage, health.checked_at_seconds
         flushed = None if store.last_flush_ms is None else utc_time(store.last_flush_ms)
         return cls(
-            status=health.status.value,
+            status=health.status,
             healthy=health.healthy,
             reasons=health.reasons,
             uptime_seconds=round(health.uptime_seconds, 3),
             appliances=[ApplianceHealth.of(a) for a in health.appliances],
-            samplers=[SamplerHealth.of(s) for s in health.samplers],
+            samplers=health.samplers,
             storage=StorageHealth(
                 last_flush=flushed,
                 last_flush_age_seconds=_rounded(

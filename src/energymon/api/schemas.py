@@ -1,4 +1,5 @@
-"""Response models: the seed's JSON keys exactly, plus the fields added since.
+"""Response models where the wire differs from the service's types, each docstring says how:
+the seed's `applianceId` key, rounding, hex addresses, naive local timestamps.
 
 Timestamps. The seed sent naive local time (`datetime.now().isoformat()`), and the Flutter app
 reads it with Dart's `DateTime.parse`, which turns a string *without* offset into a local
@@ -79,7 +80,8 @@ class ErrorOut(ApiModel):
 
 
 class ReadingOut(ApiModel):
-    """One stored reading: the seed's keys, then volts, amps and the UTC instant."""
+    """One stored reading: the seed's keys (`applianceId`, local `timestamp` without offset),
+    then volts, amps and the UTC instant; values rounded below the sensor's resolution."""
 
     timestamp: LocalDateTime = Field(
         description="Start of the reading's interval, local time of the configured zone, "
@@ -119,7 +121,7 @@ class ReadingOut(ApiModel):
 
 
 class EnergyNow(ReadingOut):
-    """GET /energy: the latest reading and the sensor's status."""
+    """GET /energy: the latest reading, in the keys of a stored one, and the sensor's status."""
 
     volts: float = Field(examples=[12.02])  # a live reading always measured them
     amps: float = Field(examples=[10.44])
@@ -145,7 +147,8 @@ class HistoryResponse(ApiModel):
 
 
 class DayStatsOut(ApiModel):
-    """One local day: the seed's statistics plus energy, cost and coverage."""
+    """One local day: the seed's statistics plus energy, cost and coverage, all in one object,
+    watts and energy rounded below the sensor's resolution."""
 
     date: dt.date = Field(examples=["2024-12-04"])
     avg_watts: float
@@ -190,7 +193,7 @@ class HistoricalResponse(ApiModel):
 
 
 class ApplianceOut(ApiModel):
-    """An appliance, where its sensor sits and whether it answers."""
+    """An appliance, where its sensor sits (I²C address in hex) and whether it answers."""
 
     id: int = Field(examples=[1])
     name: str = Field(examples=["Refrigerator"])
@@ -221,7 +224,8 @@ class AppliancesResponse(ApiModel):
 
 
 class SummaryOut(ApiModel):
-    """GET /energy/summary: energy and cost so far in the current day, week or month."""
+    """GET /energy/summary: energy (kWh, rounded to 0.1 mWh) and cost so far in the current
+    day, week or month, of the appliance `applianceId` (the seed's key) or of all."""
 
     appliance_id: int | None = Field(alias="applianceId", description="null: all appliances")
     period: Period

@@ -1,1 +1,2 @@
-"""The service layer: samplers per bus, the storage writer, and the Monitor facade."""
+"""The service layer: samplers per bus, the storage writer, and the Monitor's three parts:
+runner (start, stop, subscribers), queries (what the API asks) and health."""

@@ -41,7 +41,8 @@ STUCK_MIN_SECONDS = 5.0
 
 
 class HealthStatus(enum.StrEnum):
-    """How well the service records (the module docstring says what each state means)."""
+    """How well the service records: `ok`, `degraded` (HTTP 200: recording, but see the
+    reasons) or `unhealthy` (HTTP 503: it cannot record)."""
 
     OK = "ok"
     DEGRADED = "degraded"
@@ -110,6 +111,7 @@ class Health:
     reasons: list[str]
     alive: bool  # the threads make progress: feed the systemd watchdog
     uptime_seconds: float
+    checked_at_seconds: float  # wall-clock epoch seconds when the report was taken
     appliances: list[ApplianceView]
     samplers: list[SamplerView]
     storage: StoreHealth
@@ -151,6 +153,7 @@ class HealthCheck:
             reasons=verdict.reasons,
             alive=verdict.alive,
             uptime_seconds=runner.clock.monotonic() - runner.started_at,
+            checked_at_seconds=runner.clock.time(),
             appliances=appliances,
             samplers=samplers,
             storage=storage,

@@ -22,7 +22,7 @@ router = APIRouter(tags=["operations"])
 )
 def health(monitor: MonitorDep, response: Response) -> HealthResponse:
     """The service's state with its reasons: 200 while it records, 503 when it cannot."""
-    report = HealthResponse.of(monitor.health.report(), now_s=monitor.runner.clock.time())
+    report = HealthResponse.of(monitor.health.report())
     if not report.healthy:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return report
