@@ -1,6 +1,6 @@
 """What the in-process benchmarks share: simulated settings and a clock that jumps.
 
-`JumpClock` is the clock seam the sampler already has (`service.clock.Clock`), used so that
+`JumpClock` is the tests' `service.clock.ManualClock` on the sampler's clock seam, used so that
 no benchmark waits in real time: `wait()` moves time to the deadline at once and fires timers
 due on the way (the writer's flush), so `BusSampler.run()` runs its real deadline loop as fast
 as the CPU allows.
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from energymon.service.clock import ManualClock
 from energymon.settings import Settings, settings_from_mapping
 
 __all__ = ["DEFAULT_APPLIANCES", "JumpClock", "appliances", "bench_settings"]
@@ -67,12 +68,17 @@ def bench_settings(
     )
 
 
-class JumpClock:
-    """Wall and monotonic time (the same number) that advance only when waited on or told.
+class JumpClock(ManualClock):
+    """The tests' ManualClock, plus what a benchmark's unattended run needs: timers, an end, a pace.
+
+    A subclass, not options of ManualClock, because only benchmarks run `BusSampler.run()` on
+    its own thread with nobody to tick it: the writer's flush must ride on simulated time
+    (`every`, fired by `advance`), the run must end by itself (`stop_at`), and a benchmark under
+    real HTTP load must not outrun its clients (`speedup`). Tests tick by hand and need none.
 
     Args:
         start: epoch seconds to start at.
-        stop_at: `wait` reports "stopped" once time reaches this (ends `BusSampler.run`).
+        stop_at: `wait` reports "stopped" once wall time reaches this (ends `BusSampler.run`).
         speedup: simulated seconds per real second at most; `wait` sleeps when ahead of that
             pace (None: never sleeps, a pure burst).
     """
@@ -80,40 +86,32 @@ class JumpClock:
     def __init__(
         self, start: float, *, stop_at: float = float("inf"), speedup: float | None = None
     ) -> None:
-        self.now = start
+        super().__init__(start)
         self.stop_at = stop_at
         self.speedup = speedup
         self._timers: list[list[Any]] = []  # [every_seconds, next_due, callback]
         self._paced_from = (start, time.perf_counter())
 
-    def time(self) -> float:
-        """Simulated epoch seconds."""
-        return self.now
-
-    def monotonic(self) -> float:
-        """The same simulated seconds: they never go back."""
-        return self.now
-
     def every(self, seconds: float, callback: Callable[[], object]) -> None:
         """Call `callback` each time `seconds` of simulated time have passed."""
-        self._timers.append([seconds, self.now + seconds, callback])
+        self._timers.append([seconds, self.time() + seconds, callback])
 
     def advance(self, seconds: float) -> None:
         """Move time forward, firing the timers that fall due."""
-        self.now += max(seconds, 0.0)
+        super().advance(max(seconds, 0.0))
+        now = self.time()
         for timer in self._timers:
-            while timer[1] <= self.now:
+            while timer[1] <= now:
                 timer[1] += timer[0]
                 timer[2]()
 
     def wait(self, stop: threading.Event, seconds: float) -> bool:
         """Jump instead of sleeping; True (stopped) when told to stop or at `stop_at`."""
-        if stop.is_set():
+        if super().wait(stop, seconds):
             return True
-        self.advance(seconds)
         if self.speedup is not None:
             simulated_from, real_from = self._paced_from
-            ahead = real_from + (self.now - simulated_from) / self.speedup - time.perf_counter()
+            ahead = real_from + (self.time() - simulated_from) / self.speedup - time.perf_counter()
             if ahead > PACE_SLEEP_SECONDS and stop.wait(ahead):
                 return True
-        return stop.is_set() or self.now >= self.stop_at
+        return stop.is_set() or self.time() >= self.stop_at

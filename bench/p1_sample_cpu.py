@@ -32,7 +32,7 @@ def cpu_per_sample_us(sensors: int, ticks: int) -> float:
         monitor = build(settings, clock=clock)
         (sampler,) = monitor.runner.samplers
         sampler.run()  # warm up: first configure() and the chips' first conversions
-        clock.stop_at = clock.now + ticks * period
+        clock.stop_at = clock.time() + ticks * period
         ticks_before = sampler.stats.ticks
         started = time.thread_time()
         sampler.run()

@@ -61,7 +61,7 @@ def simulate(seconds: float) -> dict[str, float]:
         (sampler,) = monitor.runner.samplers
         sampler.run()  # a simulated minute to reach the steady state
         before, ticks_before = _rss_bytes(), sampler.stats.ticks
-        clock.stop_at = clock.now + seconds
+        clock.stop_at = clock.time() + seconds
         sampler.run()
         after = _rss_bytes()
         monitor.runner.writer.stop()

@@ -1,4 +1,4 @@
-"""The app in-process on fake hardware: a FakeBus that can hang, a clock that can jump."""
+"""The app in-process on fake hardware: a FakeBus that can hang, a running clock that can jump."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from energymon.bootstrap import build_service
 from energymon.drivers.fakebus import FakeBus, SimulatedINA219
 from energymon.drivers.profiles import make_profile
-from energymon.service.clock import SystemClock
+from energymon.service.clock import ManualClock
 from energymon.service.monitor import Monitor
 from energymon.settings import Settings, settings_from_mapping
 from tests.e2e.support import APPLIANCES, config_mapping, wait_until
@@ -37,17 +37,6 @@ class GatedBus(FakeBus):
         return super().read_word_data(i2c_addr, register, force)
 
 
-class SkewableClock(SystemClock):
-    """The system clocks, with a monotonic clock that a test can jump forward."""
-
-    def __init__(self) -> None:
-        self.skew_seconds = 0.0
-
-    def monotonic(self) -> float:
-        """Monotonic seconds plus the skew."""
-        return super().monotonic() + self.skew_seconds
-
-
 @dataclass
 class InProcess:
     """A started monitor from bootstrap.build_service, a TestClient of its app, fake hardware."""
@@ -56,7 +45,7 @@ class InProcess:
     client: TestClient
     bus: GatedBus
     chips: dict[int, SimulatedINA219]
-    clock: SkewableClock
+    clock: ManualClock
 
 
 def real_driver_settings(tmp_path: Path, **server: Any) -> Settings:
@@ -71,7 +60,7 @@ def real_driver_settings(tmp_path: Path, **server: Any) -> Settings:
 @contextmanager
 def running_app(settings: Settings, **build_overrides: Any) -> Iterator[InProcess]:
     """Build and start a monitor on a GatedBus of simulated chips; serve it through TestClient."""
-    bus, clock = GatedBus(), SkewableClock()
+    bus, clock = GatedBus(), ManualClock.running()
     chips = {}
     for appliance in APPLIANCES:
         profile = make_profile(appliance["simulation"], default_for=appliance["name"])

@@ -68,7 +68,7 @@ def test_health_is_503_while_sampling_is_stuck(in_process: InProcess) -> None:
     """A sampler hung on its bus past the stuck limit turns /health to 503, and back to 200."""
     in_process.bus.gate.clear()
     assert in_process.bus.waiting.wait(5.0)
-    in_process.clock.skew_seconds += 60.0  # far past the stuck limit, without waiting for it
+    in_process.clock.advance(60.0)  # far past the stuck limit, without waiting for it
     stuck = in_process.client.get("/health")
     assert stuck.status_code == 503
     assert stuck.json()["status"] == "unhealthy"

@@ -1,43 +1,12 @@
-"""Hand-written fakes shared by tests: a clock that only moves when told, a scripted sensor."""
+"""Hand-written fakes shared by tests: a scripted sensor (the clock fake is
+`energymon.service.clock.ManualClock`)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from energymon.drivers.base import Measurement, SensorError
-
-
-class FakeClock:
-    """Wall and monotonic time that advance only through `advance`; `wait` advances too."""
-
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.now = start
-        self.mono = 1000.0
-
-    def time(self) -> float:
-        """Wall-clock seconds."""
-        return self.now
-
-    def monotonic(self) -> float:
-        """Monotonic seconds."""
-        return self.mono
-
-    def advance(self, seconds: float) -> None:
-        """Move both clocks forward."""
-        self.now += seconds
-        self.mono += seconds
-
-    def step_wall(self, seconds: float) -> None:
-        """Step the wall clock alone, as NTP does (negative: back); monotonic time stays."""
-        self.now += seconds
-
-    def wait(self, stop: threading.Event, seconds: float) -> bool:
-        """Advance instead of sleeping; stopped when the event is set."""
-        if stop.is_set():
-            return True
-        self.advance(max(seconds, 0.0))
-        return stop.is_set()
+from energymon.service.clock import Clock
 
 
 class ScriptedSensor:
@@ -45,7 +14,7 @@ class ScriptedSensor:
 
     def __init__(
         self,
-        clock: FakeClock,
+        clock: Clock,
         watts: Callable[[float], float] = lambda t: 100.0,
         volts: float = 12.0,
     ) -> None:

@@ -12,7 +12,7 @@ from energymon.domain.calibration import SHUNT_LSB_VOLTS
 from energymon.drivers import ina219 as reg
 from energymon.drivers.profiles import Profile, noise_unit
 
-__all__ = ["FakeBus", "ManualClock", "RegisterChip", "SimulatedINA219"]
+__all__ = ["FakeBus", "RegisterChip", "SimulatedINA219"]
 
 _NO_ACK = errno.EREMOTEIO  # what Linux i2c adapters report when nobody ACKs the address
 
@@ -79,22 +79,6 @@ class FakeBus:
     def close(self) -> None:
         """Close the bus; later transactions fail with EBADF like a closed smbus2.SMBus."""
         self.closed = True
-
-
-class ManualClock:
-    """A clock for tests and benchmarks: epoch seconds that move only when told."""
-
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        """Start at `start` epoch seconds."""
-        self.now = start
-
-    def __call__(self) -> float:
-        """The current time in epoch seconds."""
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        """Move time forward."""
-        self.now += seconds
 
 
 class SimulatedINA219:

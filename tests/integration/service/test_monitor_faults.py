@@ -11,11 +11,11 @@ from energymon.bootstrap import build
 from energymon.domain.model import ApplianceStatus
 from energymon.drivers.fakebus import FakeBus, SimulatedINA219
 from energymon.drivers.profiles import make_profile
+from energymon.service.clock import ManualClock
 from energymon.service.errors import SensorOffline
 from energymon.service.monitor import Monitor
 from energymon.settings import settings_from_mapping
 from energymon.storage.memory import MemoryStore
-from tests.support.fakes import FakeClock
 
 PERIOD = 0.0625  # 16 Hz, exact in binary
 LOADS = {1: (0x40, 1.0), 2: (0x41, 2.0), 3: (0x44, 0.5)}  # id: (address, amps at 12 V)
@@ -26,7 +26,7 @@ class Rig:
     """A monitor whose samplers the test ticks by hand, on chips it can break."""
 
     monitor: Monitor
-    clock: FakeClock
+    clock: ManualClock
     chips: dict[int, SimulatedINA219]
     store: MemoryStore
 
@@ -48,7 +48,7 @@ class Rig:
 
 @pytest.fixture
 def rig() -> Rig:
-    clock = FakeClock(start=1_700_000_000.0)
+    clock = ManualClock()
     bus = FakeBus()
     chips = {}
     for appliance_id, (address, amps) in LOADS.items():
@@ -152,7 +152,7 @@ def test_lifetime_energy_survives_a_restart(tmp_path_factory: pytest.TempPathFac
             ],
         }
     )
-    clock = FakeClock(start=1_700_000_000.0)
+    clock = ManualClock()
     totals = []
     for _ in range(3):
         monitor = build(settings, clock=clock, csv_log=False)

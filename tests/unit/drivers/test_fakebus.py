@@ -6,8 +6,9 @@ import errno
 
 import pytest
 
-from energymon.drivers.fakebus import FakeBus, ManualClock, SimulatedINA219
+from energymon.drivers.fakebus import FakeBus, SimulatedINA219
 from energymon.drivers.profiles import Profile
+from energymon.service.clock import ManualClock
 
 ADDRESS = 0x40
 REG_CONFIG, REG_SHUNT, REG_BUS, REG_POWER, REG_CURRENT, REG_CALIBRATION = range(6)
@@ -20,7 +21,7 @@ def make_chip(
 ) -> tuple[SimulatedINA219, FakeBus, ManualClock]:
     """A powered-on simulated chip on a fake bus, with the clock it follows."""
     clock = ManualClock()
-    chip = SimulatedINA219(profile, clock=clock, shunt_ohms=shunt_ohms)
+    chip = SimulatedINA219(profile, clock=clock.time, shunt_ohms=shunt_ohms)
     bus = FakeBus()
     bus.attach(ADDRESS, chip)
     return chip, bus, clock
@@ -79,7 +80,7 @@ def test_closed_bus_refuses_transactions() -> None:
 
 def test_log_records_transactions_in_chip_byte_order_and_keeps_the_latest() -> None:
     """The log holds (op, address, register, register value), bounded to its size."""
-    chip = SimulatedINA219(lambda t: (12.0, 1.0), clock=ManualClock())
+    chip = SimulatedINA219(lambda t: (12.0, 1.0), clock=ManualClock().time)
     bus = FakeBus(log_size=2)
     bus.attach(ADDRESS, chip)
     bus.read_word_data(ADDRESS, REG_CALIBRATION)
@@ -94,7 +95,7 @@ def test_log_records_transactions_in_chip_byte_order_and_keeps_the_latest() -> N
 def test_chips_at_different_addresses_are_independent() -> None:
     """Each address reaches its own chip."""
     chip, bus, clock = make_chip()
-    other = SimulatedINA219(lambda t: (5.0, 0.5), clock=clock)
+    other = SimulatedINA219(lambda t: (5.0, 0.5), clock=clock.time)
     bus.attach(0x44, other)
     bus.write_word_data(0x44, REG_CALIBRATION, 0x0010)
     assert (chip.peek(REG_CALIBRATION), other.peek(REG_CALIBRATION)) == (0, 4096)
@@ -251,7 +252,7 @@ def test_shunt_noise_is_bounded_and_reproducible() -> None:
     readings = []
     for _ in range(2):
         clock = ManualClock()
-        chip = SimulatedINA219(lambda t: (12.0, 1.0), clock=clock, shunt_noise_volts=50e-6)
+        chip = SimulatedINA219(lambda t: (12.0, 1.0), clock=clock.time, shunt_noise_volts=50e-6)
         series = []
         for _ in range(50):
             convert(chip, clock, 0.05)

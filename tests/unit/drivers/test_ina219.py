@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from energymon.drivers import Measurement, SensorError
-from energymon.drivers import ina219 as ina219_module
-from energymon.drivers.fakebus import FakeBus, ManualClock, RegisterChip, SimulatedINA219
+from energymon.drivers import smbus as smbus_module
+from energymon.drivers.fakebus import FakeBus, RegisterChip, SimulatedINA219
 from energymon.drivers.ina219 import (
     INA219,
     POWER_ON_CONFIG,
@@ -23,6 +23,7 @@ from energymon.drivers.ina219 import (
     to_signed,
 )
 from energymon.drivers.profiles import Profile
+from energymon.service.clock import ManualClock
 
 ADDRESS = 0x41
 REG_CONFIG, REG_SHUNT, REG_BUS, REG_POWER, REG_CURRENT, REG_CALIBRATION = range(6)
@@ -53,7 +54,7 @@ def make_rig(
 ) -> Rig:
     """A driver configured on a simulated chip whose inputs come from `profile`."""
     clock = ManualClock()
-    chip = SimulatedINA219(profile, clock=clock, shunt_ohms=shunt_ohms)
+    chip = SimulatedINA219(profile, clock=clock.time, shunt_ohms=shunt_ohms)
     bus = FakeBus()
     bus.attach(ADDRESS, chip)
     ina = INA219(
@@ -224,8 +225,8 @@ def test_byte_order_checks_catch_a_driver_that_skips_the_swap(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The same checks fail for a driver variant that sends and takes words unswapped."""
-    monkeypatch.setattr(ina219_module, "register_from_smbus", lambda word: word)
-    monkeypatch.setattr(ina219_module, "smbus_from_register", lambda value: value)
+    monkeypatch.setattr(smbus_module, "register_from_smbus", lambda word: word)
+    monkeypatch.setattr(smbus_module, "smbus_from_register", lambda value: value)
     with pytest.raises((AssertionError, SensorError)):
         _check_byte_order()
 
@@ -289,7 +290,7 @@ def test_current_and_power_registers_give_amps_and_watts_once_a_conversion_is_do
 def test_read_right_after_configure_takes_amps_from_the_shunt_register() -> None:
     """Before a conversion under the new calibration, current and power (0) are not used."""
     clock = ManualClock()
-    chip = SimulatedINA219(lambda t: (12.0, 1.5), clock=clock)
+    chip = SimulatedINA219(lambda t: (12.0, 1.5), clock=clock.time)
     clock.advance(1.0)  # the chip has been converting since power-on, with calibration 0
     bus = FakeBus()
     bus.attach(ADDRESS, chip)

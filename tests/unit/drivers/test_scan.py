@@ -9,9 +9,10 @@ import smbus2
 
 from energymon.drivers import SensorError
 from energymon.drivers.bus import open_bus
-from energymon.drivers.fakebus import FakeBus, ManualClock, SimulatedINA219
+from energymon.drivers.fakebus import FakeBus, SimulatedINA219
 from energymon.drivers.ina219 import INA219
 from energymon.drivers.scan import probe
+from energymon.service.clock import ManualClock
 
 
 class RegisterFile:
@@ -31,7 +32,7 @@ class RegisterFile:
 
 def simulated_chip(clock: ManualClock) -> SimulatedINA219:
     """An INA219 at 12 V carrying 1 A."""
-    return SimulatedINA219(lambda t: (12.0, 1.0), clock=clock)
+    return SimulatedINA219(lambda t: (12.0, 1.0), clock=clock.time)
 
 
 def test_probe_lists_only_the_addresses_that_answer() -> None:

@@ -6,14 +6,15 @@ import math
 
 from energymon.domain.energy import WindowAccumulator
 from energymon.domain.model import ApplianceStatus, Gap, Reading
+from energymon.service.clock import ManualClock
 from energymon.service.sampler import BusSampler, Channel
-from tests.support.fakes import FakeClock, ScriptedSensor
+from tests.support.fakes import ScriptedSensor
 
 PERIOD = 0.0625  # 16 Hz: exact in binary, so window edges are exact
 
 
 def _sampler(
-    clock: FakeClock, sensors: dict[int, ScriptedSensor], factor: float = 1.0
+    clock: ManualClock, sensors: dict[int, ScriptedSensor], factor: float = 1.0
 ) -> tuple[BusSampler, list[Reading], list[Gap]]:
     channels = [
         Channel(i, f"appliance {i}", sensor, WindowAccumulator(i, 1.0, 5.0), factor)
@@ -32,7 +33,7 @@ def _sampler(
     return sampler, readings, gaps
 
 
-def _run_for(sampler: BusSampler, clock: FakeClock, seconds: float) -> None:
+def _run_for(sampler: BusSampler, clock: ManualClock, seconds: float) -> None:
     """Tick like the thread would, for `seconds` of fake time."""
     end = clock.time() + seconds
     while clock.time() < end:
@@ -42,7 +43,7 @@ def _run_for(sampler: BusSampler, clock: FakeClock, seconds: float) -> None:
 
 def test_stores_one_mean_reading_per_interval_with_factor_applied() -> None:
     """Sixteen 100 W samples a second become one 110 W reading with a 1.1 factor."""
-    clock = FakeClock(start=1_700_000_000.0)
+    clock = ManualClock()
     sampler, readings, _ = _sampler(clock, {1: ScriptedSensor(clock)}, factor=1.1)
     _run_for(sampler, clock, 3.0)
     assert len(readings) >= 2
@@ -54,7 +55,7 @@ def test_stores_one_mean_reading_per_interval_with_factor_applied() -> None:
 
 def test_failing_sensor_goes_offline_alone_and_recovers_with_a_gap() -> None:
     """One failing sensor is offline, the other keeps reading; recovery records a gap."""
-    clock = FakeClock()
+    clock = ManualClock()
     bad, good = ScriptedSensor(clock), ScriptedSensor(clock)
     sampler, readings, gaps = _sampler(clock, {1: bad, 2: good})
     _run_for(sampler, clock, 1.0)
@@ -79,7 +80,7 @@ def test_failing_sensor_goes_offline_alone_and_recovers_with_a_gap() -> None:
 
 def test_overrun_counts_missed_periods_instead_of_catching_up() -> None:
     """A read that stalls 2.5 periods costs one missed period and one late tick, no replay."""
-    clock = FakeClock()
+    clock = ManualClock()
     sensor = ScriptedSensor(clock)
     sampler, _, _ = _sampler(clock, {1: sensor})
     stalls = iter([False, False, True] + [False] * 7)

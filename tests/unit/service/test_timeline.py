@@ -9,9 +9,10 @@ from structlog.testing import capture_logs
 
 from energymon.domain.energy import WindowAccumulator
 from energymon.domain.model import Gap, Reading
+from energymon.service.clock import ManualClock
 from energymon.service.sampler import BusSampler, Channel
 from energymon.service.timeline import Timeline
-from tests.support.fakes import FakeClock, ScriptedSensor
+from tests.support.fakes import ScriptedSensor
 
 PERIOD = 0.0625  # 16 Hz, exact in binary
 WATTS = 100.0
@@ -19,7 +20,7 @@ WATTS = 100.0
 
 def test_timeline_reports_a_step_once_with_its_size() -> None:
     """A forward and a backward step are each counted once, with their signed sizes."""
-    clock = FakeClock()
+    clock = ManualClock()
     timeline = Timeline(clock)
     with capture_logs() as logs:
         timeline.now()
@@ -41,7 +42,7 @@ def test_timeline_reports_a_step_once_with_its_size() -> None:
 
 def test_timeline_takes_slews_and_small_corrections_as_no_step() -> None:
     """NTP slewing and a correction under the threshold are not steps."""
-    clock = FakeClock()
+    clock = ManualClock()
     timeline = Timeline(clock)
     timeline.now()
     for _ in range(100):
@@ -53,9 +54,11 @@ def test_timeline_takes_slews_and_small_corrections_as_no_step() -> None:
     assert timeline.step_count == 0
 
 
-def _record(steps: dict[int, float], seconds: float) -> tuple[list[Reading], list[Gap], FakeClock]:
+def _record(
+    steps: dict[int, float], seconds: float
+) -> tuple[list[Reading], list[Gap], ManualClock]:
     """Sample a constant load for `seconds` of real time, stepping the wall clock at ticks."""
-    clock = FakeClock(start=1_700_000_000.0)
+    clock = ManualClock()
     accumulator = WindowAccumulator(1, 1.0, 5 * PERIOD)
     channel = Channel(1, "battery", ScriptedSensor(clock, lambda t: WATTS), accumulator)
     readings: list[Reading] = []
@@ -108,7 +111,7 @@ def test_a_step_back_no_longer_drops_samples_until_the_clock_catches_up() -> Non
 
 def test_reading_age_survives_a_step() -> None:
     """The age of the last sample comes from the monotonic clock, not the stepped wall clock."""
-    clock = FakeClock()
+    clock = ManualClock()
     channel = Channel(1, "a", ScriptedSensor(clock), WindowAccumulator(1, 1.0, 1.0))
     sampler = BusSampler("test", [channel], period_seconds=PERIOD, clock=clock)
     sampler.sample_once()
