@@ -1,14 +1,15 @@
-"""Fixtures for the HTTP API: the real `energymon serve` in a subprocess, or an in-process app."""
+"""Fixtures for the HTTP API: one real `energymon serve` in a subprocess, shared, and its client.
+
+The in-process app (`in_process`) is in tests/conftest.py: the reliability suite uses it too.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.fakes import InProcess, real_driver_settings, running_app
 from tests.e2e.support import ServerProcess, make_server
 
 
@@ -27,10 +28,3 @@ def http(server: ServerProcess) -> Iterator[httpx.Client]:
     """A client of the shared server."""
     with server.client() as client:
         yield client
-
-
-@pytest.fixture
-def in_process(tmp_path: Path) -> Iterator[InProcess]:
-    """The app for a real monitor (SQLite under tmp_path, INA219 driver on a fake bus)."""
-    with running_app(real_driver_settings(tmp_path)) as app:
-        yield app

@@ -13,18 +13,11 @@ import pytest
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
-@pytest.fixture(scope="module")
-def unit() -> configparser.ConfigParser:
-    """scripts/energy-monitor.service, parsed (keys keep their case)."""
-    parser = configparser.ConfigParser(strict=True, interpolation=None)
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
-    parser.read(SCRIPTS / "energy-monitor.service", encoding="utf-8")
-    return parser
-
-
-def test_unit_runs_as_its_own_user_with_i2c_access_only(unit: configparser.ConfigParser) -> None:
+def test_unit_runs_as_its_own_user_with_i2c_access_only(
+    systemd_unit: configparser.ConfigParser,
+) -> None:
     """The service runs as energymon in group i2c, with only /dev/i2c-1 of the devices."""
-    service = unit["Service"]
+    service = systemd_unit["Service"]
     assert service["User"] == "energymon"
     assert service["SupplementaryGroups"] == "i2c"
     assert service["DevicePolicy"] == "closed"
@@ -32,9 +25,9 @@ def test_unit_runs_as_its_own_user_with_i2c_access_only(unit: configparser.Confi
     assert service["CapabilityBoundingSet"] == ""
 
 
-def test_unit_is_hardened(unit: configparser.ConfigParser) -> None:
+def test_unit_is_hardened(systemd_unit: configparser.ConfigParser) -> None:
     """The file system is read-only but for the state directory, and privileges are locked."""
-    service = unit["Service"]
+    service = systemd_unit["Service"]
     expected = {
         "StateDirectory": "energymon",
         "ConfigurationDirectory": "energymon",
@@ -46,9 +39,9 @@ def test_unit_is_hardened(unit: configparser.ConfigParser) -> None:
     assert {key: service.get(key) for key in expected} == expected
 
 
-def test_unit_is_a_notify_service_with_a_watchdog(unit: configparser.ConfigParser) -> None:
+def test_unit_is_a_notify_service_with_a_watchdog(systemd_unit: configparser.ConfigParser) -> None:
     """Type=notify with WatchdogSec, restarted always, running the installed venv's CLI."""
-    service = unit["Service"]
+    service = systemd_unit["Service"]
     assert service["Type"] == "notify"
     assert service["NotifyAccess"] == "main"
     assert service["WatchdogSec"] == "30"
@@ -56,7 +49,7 @@ def test_unit_is_a_notify_service_with_a_watchdog(unit: configparser.ConfigParse
     assert service["ExecStart"] == (
         "/opt/energymon/venv/bin/energymon serve --config /etc/energymon/energymon.toml"
     )
-    assert unit["Install"]["WantedBy"] == "multi-user.target"
+    assert systemd_unit["Install"]["WantedBy"] == "multi-user.target"
 
 
 def test_install_script_dry_run_lists_every_step_without_root() -> None:

@@ -3,24 +3,9 @@
 from __future__ import annotations
 
 import socket
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from tests.e2e.support import make_server, wait_until
-
-
-@pytest.fixture
-def notify_socket() -> Iterator[tuple[str, socket.socket]]:
-    """An abstract-namespace datagram socket standing in for systemd's NOTIFY_SOCKET."""
-    name = f"energymon-test-{uuid.uuid4().hex}"
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind("\0" + name)
-    sock.settimeout(10.0)
-    yield "@" + name, sock
-    sock.close()
 
 
 def _receive_until(sock: socket.socket, wanted: str) -> list[str]:

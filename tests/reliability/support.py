@@ -1,4 +1,5 @@
-"""Helpers of the reliability suite: a server whose output is a pipe, scrapes, the database."""
+"""Helpers of the reliability suite: budgets and figures, a server whose output is a pipe,
+scrapes, the database."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sqlite3
 import subprocess
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,7 +34,11 @@ from tests.e2e.support import (
 
 __all__ = [
     "APPLIANCE_IDS",
+    "FAST",
+    "SOAK",
+    "Budget",
     "DiskState",
+    "Figures",
     "PipedServer",
     "counter_by_appliance",
     "epoch_ms",
@@ -46,6 +51,40 @@ __all__ = [
 
 APPLIANCE_IDS: tuple[int, ...] = tuple(a["id"] for a in APPLIANCES)
 JOULES_PER_WH = 3600.0
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long and how hard one form of the reliability tests pushes."""
+
+    name: str
+    kills: int  # R1: SIGKILLs of a writing service
+    load_seconds: float  # R4: how long the clients hammer the server
+    load_clients: int  # R4: concurrent clients
+    fault_rounds: int  # R2: random faults injected one after another
+    fuzz_examples: int  # R3: schemathesis examples per operation, mode and key
+
+
+FAST = Budget("fast", kills=20, load_seconds=10, load_clients=50, fault_rounds=4, fuzz_examples=8)
+SOAK = Budget(
+    "soak", kills=200, load_seconds=60, load_clients=50, fault_rounds=60, fuzz_examples=100
+)
+
+
+@dataclass
+class Figures:
+    """Totals and peaks the tests report, printed after the run."""
+
+    totals: dict[str, float] = field(default_factory=dict)
+    peaks: dict[str, float] = field(default_factory=dict)
+
+    def add(self, name: str, amount: float = 1) -> None:
+        """Count `amount` more of `name`."""
+        self.totals[name] = self.totals.get(name, 0) + amount
+
+    def peak(self, name: str, value: float) -> None:
+        """Keep the largest `value` seen for `name`."""
+        self.peaks[name] = max(self.peaks.get(name, value), value)
 
 
 class PipedServer(ServerProcess):

@@ -22,8 +22,7 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.schemas import APIOperation, BaseSchema
 
-from tests.reliability.conftest import Budget, Figures
-from tests.reliability.support import PipedServer, make_piped_server
+from tests.reliability.support import Budget, Figures, PipedServer, make_piped_server
 
 API_KEY = "r3-" + uuid.uuid4().hex
 STREAM_PATHS = {"/energy/stream"}  # infinite: read with a bound in its own test

@@ -15,10 +15,11 @@ from pathlib import Path
 import httpx
 
 from energymon.storage.seedlog import HEADER
-from tests.reliability.conftest import Budget, Figures
 from tests.reliability.support import (
     APPLIANCE_IDS,
+    Budget,
     DiskState,
+    Figures,
     PipedServer,
     epoch_ms,
     lifetime_wh,

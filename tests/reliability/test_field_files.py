@@ -27,9 +27,12 @@ from energymon.runtime.datadir import LOCK_FILENAME
 from energymon.storage.sqlite import DB_FILENAME, SqliteStore
 from energymon.storage.sqlite.schema import MIGRATIONS
 from tests.e2e.support import ENERGYMON, ZONE, ServerProcess, free_port, make_server
-from tests.reliability.conftest import FAST, SOAK, Budget, Figures
 from tests.reliability.support import (
     APPLIANCE_IDS,
+    FAST,
+    SOAK,
+    Budget,
+    Figures,
     epoch_ms,
     make_piped_server,
     read_database,

@@ -17,8 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.conftest import Budget, Figures
-from tests.reliability.support import APPLIANCE_IDS, PipedServer, make_piped_server
+from tests.reliability.support import APPLIANCE_IDS, Budget, Figures, PipedServer, make_piped_server
 
 MAX_REQUESTS = 1_000_000  # a bound on the count, far above what the time allows
 STREAM_EVENTS = 2  # an SSE client reads this many readings, then reconnects

@@ -15,7 +15,6 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -39,7 +38,6 @@ PUBLIC = {"/health"}  # liveness must be checkable without the key
 # The API documentation stays open by design (api/app.py DESCRIPTION): it holds no data, and a
 # browser cannot send the header to load it. The root only redirects to it.
 DOCS = {"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/"}
-UNIT = Path(__file__).resolve().parents[2] / "scripts" / "energy-monitor.service"
 LOOKALIKE_ORIGINS = [
     "http://allowed.example.evil.test",
     "http://evil.allowed.example",
@@ -299,21 +297,12 @@ def test_the_key_appears_in_no_response_and_no_log(key_file_server: PipedServer)
     assert "api_key=***" in written["api_access.log"]
 
 
-@pytest.fixture(scope="module")
-def unit() -> configparser.ConfigParser:
-    """scripts/energy-monitor.service, parsed with case kept."""
-    parser = configparser.ConfigParser(strict=True, interpolation=None)
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
-    parser.read(UNIT, encoding="utf-8")
-    return parser
-
-
 def test_unit_restricts_kernel_syscalls_and_network_families(
-    unit: configparser.ConfigParser,
+    systemd_unit: configparser.ConfigParser,
 ) -> None:
     """Beyond tests/e2e/test_deployment.py's keys: kernel, process, syscall and address-family
     restrictions that systemd-analyze security scores, as the unit promises them."""
-    service = unit["Service"]
+    service = systemd_unit["Service"]
     expected = {
         "ProtectKernelTunables": "yes",
         "ProtectKernelModules": "yes",

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,11 +17,12 @@ import pytest
 from energymon.domain.model import Gap
 from energymon.drivers.fakebus import SimulatedINA219
 from energymon.drivers.profiles import make_profile
-from tests.e2e.fakes import InProcess, real_driver_settings, running_app
+from tests.e2e.fakes import InProcess
 from tests.e2e.support import APPLIANCES, wait_until
-from tests.reliability.conftest import Budget, Figures
 from tests.reliability.support import (
     APPLIANCE_IDS,
+    Budget,
+    Figures,
     counter_by_appliance,
     lifetime_wh,
     metric_families,
@@ -34,13 +34,6 @@ INTERVAL_SECONDS = 0.1  # tests.e2e.support.config_mapping's storage interval
 RECOVERY_TIMEOUT_SECONDS = 35.0
 OFFLINE_TIMEOUT_SECONDS = 5.0
 CONSTANT_WATTS = 12.0  # the "constant" profile: 1 A at 12 V
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[InProcess]:
-    """A started monitor on three simulated chips, served in-process."""
-    with running_app(real_driver_settings(tmp_path)) as running:
-        yield running
 
 
 class LooseWire:
@@ -107,129 +100,137 @@ def _gaps(app: InProcess, appliance_id: int, start_s: float, end_s: float) -> li
     return store.gaps_between(round(start_s * 1000), round(end_s * 1000), appliance_id)
 
 
-def test_unplugged_sensor_is_offline_alone_books_no_energy_and_comes_back(app: InProcess) -> None:
+def test_unplugged_sensor_is_offline_alone_books_no_energy_and_comes_back(
+    in_process: InProcess,
+) -> None:
     """A chip that disappears: 503 and /health say why for it alone, its energy stops, a gap
     spans the outage, /metrics counts the errors, and it recovers when plugged back."""
     affected = 2
-    chip = app.chips[affected]
+    chip = in_process.chips[affected]
     removed_at = time.time()
     chip.remove()
-    wait_until(lambda: _energy_status(app, affected) == 503, OFFLINE_TIMEOUT_SECONDS, "offline")
-    offline = app.client.get("/energy", params={"applianceId": affected})
+    wait_until(
+        lambda: _energy_status(in_process, affected) == 503, OFFLINE_TIMEOUT_SECONDS, "offline"
+    )
+    offline = in_process.client.get("/energy", params={"applianceId": affected})
     assert "0x41" in offline.json()["detail"]
-    health = _health(app)
+    health = _health(in_process)
     assert health["status"] == "degraded"
-    reason = _state(app, affected)["last_error"]
+    reason = _state(in_process, affected)["last_error"]
     assert "0x41" in reason
     assert "no ACK" in reason or "Remote I/O" in reason
 
-    _wait_intervals(app, 2)  # the window open at the failure closes
-    before_wh = lifetime_wh(app.client)[affected]
-    assert _watch_others(app, affected, 0.6) == {"offline"}
-    during_wh = lifetime_wh(app.client)[affected]
+    _wait_intervals(in_process, 2)  # the window open at the failure closes
+    before_wh = lifetime_wh(in_process.client)[affected]
+    assert _watch_others(in_process, affected, 0.6) == {"offline"}
+    during_wh = lifetime_wh(in_process.client)[affected]
     assert during_wh == pytest.approx(before_wh, abs=1e-12), "energy booked while unplugged"
-    families = metric_families(app.client)
+    families = metric_families(in_process.client)
     assert counter_by_appliance(families, "energymon_sensor_up")[affected] == 0.0
     errors = counter_by_appliance(families, "energymon_sensor_errors")
     assert errors[affected] >= 1
-    assert errors[affected] == _state(app, affected)["error_count"]
+    assert errors[affected] == _state(in_process, affected)["error_count"]
     assert {errors[i] for i in APPLIANCE_IDS if i != affected} == {0.0}
 
     restored_at = time.time()
     chip.restore()
-    wait_until(_recovered(app, affected), RECOVERY_TIMEOUT_SECONDS, "recovery by itself")
-    assert _health(app)["status"] == "ok"
+    wait_until(_recovered(in_process, affected), RECOVERY_TIMEOUT_SECONDS, "recovery by itself")
+    assert _health(in_process)["status"] == "ok"
     spanning = [
         g
-        for g in _gaps(app, affected, removed_at - 1, time.time())
+        for g in _gaps(in_process, affected, removed_at - 1, time.time())
         if g.start_ms <= removed_at * 1000 and g.end_ms >= restored_at * 1000
     ]
     assert spanning, "no gap recorded across the outage"
 
 
-def test_nacks_at_a_low_rate_are_absorbed_by_retries(app: InProcess) -> None:
+def test_nacks_at_a_low_rate_are_absorbed_by_retries(in_process: InProcess) -> None:
     """One transaction in fifty refused: the driver's retries hide it, the appliance stays ok."""
     affected = 1
-    wire = LooseWire(app.chips[affected], seed=1)
-    app.bus.attach(ADDRESSES[affected], wire)
+    wire = LooseWire(in_process.chips[affected], seed=1)
+    in_process.bus.attach(ADDRESSES[affected], wire)
     wire.rate = 0.02
-    assert _watch_others(app, affected, 0.6) == {"ok"}
+    assert _watch_others(in_process, affected, 0.6) == {"ok"}
     assert wire.nacks > 0
-    assert _state(app, affected)["error_count"] == 0
+    assert _state(in_process, affected)["error_count"] == 0
 
 
 def test_nacks_at_a_high_rate_take_only_that_appliance_offline_until_they_stop(
-    app: InProcess,
+    in_process: InProcess,
 ) -> None:
     """Most transactions refused: that appliance flips offline (counted in /metrics), the others
     never do, and it is back by itself once the wire holds."""
     affected = 3
-    wire = LooseWire(app.chips[affected], seed=3)
-    app.bus.attach(ADDRESSES[affected], wire)
+    wire = LooseWire(in_process.chips[affected], seed=3)
+    in_process.bus.attach(ADDRESSES[affected], wire)
     wire.rate = 0.7
-    wait_until(lambda: _state(app, affected)["status"] == "offline", OFFLINE_TIMEOUT_SECONDS)
-    assert "offline" in _watch_others(app, affected, 0.5)
-    errors = counter_by_appliance(metric_families(app.client), "energymon_sensor_errors")
+    wait_until(lambda: _state(in_process, affected)["status"] == "offline", OFFLINE_TIMEOUT_SECONDS)
+    assert "offline" in _watch_others(in_process, affected, 0.5)
+    errors = counter_by_appliance(metric_families(in_process.client), "energymon_sensor_errors")
     assert errors[affected] >= 1
     wire.rate = 0.0
-    wait_until(_recovered(app, affected), RECOVERY_TIMEOUT_SECONDS, "recovery by itself")
-    assert _gaps(app, affected, 0, time.time()), "the outage left no gap"
+    wait_until(_recovered(in_process, affected), RECOVERY_TIMEOUT_SECONDS, "recovery by itself")
+    assert _gaps(in_process, affected, 0, time.time()), "the outage left no gap"
 
 
-def test_brown_outs_are_repaired_without_a_wrong_reading(app: InProcess) -> None:
+def test_brown_outs_are_repaired_without_a_wrong_reading(in_process: InProcess) -> None:
     """A chip reset to power-on values is reconfigured on the next read: it stays ok and not one
     reading is off (no zeros from the lost calibration)."""
     affected = 1
     rng = random.Random(1)
     chip = SimulatedINA219(make_profile({"profile": "constant"}, default_for="lamp"))
-    app.bus.attach(ADDRESSES[affected], chip)
+    in_process.bus.attach(ADDRESSES[affected], chip)
     swapped_ms = round(time.time() * 1000)
     started_ms = swapped_ms + round(2 * INTERVAL_SECONDS * 1000)  # windows of the new chip only
     wait_until(
-        lambda: app.monitor.queries.history(affected, 1)[-1].timestamp_ms >= started_ms,
+        lambda: in_process.monitor.queries.history(affected, 1)[-1].timestamp_ms >= started_ms,
         what="readings of the constant load",
     )
     for _ in range(20):
         chip.brown_out()
-        assert _watch_others(app, affected, rng.uniform(0.01, 0.1)) == {"ok"}
-    history = app.monitor.queries.history(affected, 1000)
+        assert _watch_others(in_process, affected, rng.uniform(0.01, 0.1)) == {"ok"}
+    history = in_process.monitor.queries.history(affected, 1000)
     readings = [r for r in history if r.timestamp_ms >= started_ms]
     assert len(readings) >= 10
     assert {round(r.watts) for r in readings} == {CONSTANT_WATTS}
-    assert _state(app, affected)["error_count"] == 0
+    assert _state(in_process, affected)["error_count"] == 0
 
 
-def test_a_frozen_adc_is_reported_offline_and_recovers(app: InProcess) -> None:
+def test_a_frozen_adc_is_reported_offline_and_recovers(in_process: InProcess) -> None:
     """A chip whose conversions stop (the same registers for ever) is offline with a reason,
     not a flat line of stale readings; it is back once the ADC converts again."""
     affected = 2
-    chip = app.chips[affected]
+    chip = in_process.chips[affected]
     chip.stuck()
     wait_until(
-        lambda: _energy_status(app, affected) == 503, OFFLINE_TIMEOUT_SECONDS, "stuck detected"
+        lambda: _energy_status(in_process, affected) == 503,
+        OFFLINE_TIMEOUT_SECONDS,
+        "stuck detected",
     )
-    assert _state(app, affected)["last_error"]
-    assert "offline" in _watch_others(app, affected, 0.3)
+    assert _state(in_process, affected)["last_error"]
+    assert "offline" in _watch_others(in_process, affected, 0.3)
     chip.stuck(False)
-    wait_until(_recovered(app, affected), RECOVERY_TIMEOUT_SECONDS, "recovery by itself")
+    wait_until(_recovered(in_process, affected), RECOVERY_TIMEOUT_SECONDS, "recovery by itself")
 
 
-def test_overflow_is_counted_for_that_appliance_alone(app: InProcess) -> None:
+def test_overflow_is_counted_for_that_appliance_alone(in_process: InProcess) -> None:
     """Readings beyond the shunt range are counted in /health and /metrics for that appliance
     only, the service goes on, and the count stops when the overload ends."""
     affected = 3
-    chip = app.chips[affected]
+    chip = in_process.chips[affected]
     chip.force_overflow()
-    wait_until(lambda: _state(app, affected)["overflow_count"] > 0, OFFLINE_TIMEOUT_SECONDS)
-    _watch_others(app, affected, 0.3)
-    overflows = counter_by_appliance(metric_families(app.client), "energymon_sensor_overflows")
+    wait_until(lambda: _state(in_process, affected)["overflow_count"] > 0, OFFLINE_TIMEOUT_SECONDS)
+    _watch_others(in_process, affected, 0.3)
+    overflows = counter_by_appliance(
+        metric_families(in_process.client), "energymon_sensor_overflows"
+    )
     assert overflows[affected] > 0
     assert {overflows[i] for i in APPLIANCE_IDS if i != affected} == {0.0}
     chip.force_overflow(False)
-    _wait_intervals(app, 2)  # reads already under way finish
-    settled = _state(app, affected)["overflow_count"]
-    _wait_intervals(app, 5)
-    assert _state(app, affected)["overflow_count"] == settled
+    _wait_intervals(in_process, 2)  # reads already under way finish
+    settled = _state(in_process, affected)["overflow_count"]
+    _wait_intervals(in_process, 5)
+    assert _state(in_process, affected)["overflow_count"] == settled
 
 
 def _wait_intervals(app: InProcess, intervals: int) -> None:
@@ -270,18 +271,20 @@ def _random_fault(
 
 
 def test_random_faults_one_after_another_never_spread_and_always_heal(
-    app: InProcess, budget: Budget, figures: Figures
+    in_process: InProcess, budget: Budget, figures: Figures
 ) -> None:
     """Random faults on random appliances at random moments: the others stay ok, the service
     healthy, and each appliance heals by itself once its fault ends."""
     rng = random.Random(2)
     for _ in range(budget.fault_rounds):
         affected = rng.choice(APPLIANCE_IDS)
-        kind, end = _random_fault(app, rng, affected)
-        _watch_others(app, affected, rng.uniform(0.1, 0.8))
+        kind, end = _random_fault(in_process, rng, affected)
+        _watch_others(in_process, affected, rng.uniform(0.1, 0.8))
         end()
         started = time.monotonic()
-        wait_until(_recovered(app, affected), RECOVERY_TIMEOUT_SECONDS, f"recovery from {kind}")
+        wait_until(
+            _recovered(in_process, affected), RECOVERY_TIMEOUT_SECONDS, f"recovery from {kind}"
+        )
         figures.add("R2 faults injected")
         figures.peak("R2 seconds to heal after a fault ended", time.monotonic() - started)
-    assert _health(app)["status"] == "ok"
+    assert _health(in_process)["status"] == "ok"

@@ -29,9 +29,9 @@ import pytest
 
 from energymon.storage.seedlog import CsvProblem, CsvRow
 from tests.e2e.support import ZONE, wait_until
-from tests.reliability.conftest import Figures
 from tests.reliability.support import (
     APPLIANCE_IDS,
+    Figures,
     PipedServer,
     epoch_ms,
     make_piped_server,

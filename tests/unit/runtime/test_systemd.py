@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,25 +11,14 @@ import pytest
 from energymon.runtime.systemd import Notifier, notify, watchdog_interval_seconds
 
 
-@pytest.fixture
-def abstract_socket() -> Iterator[tuple[str, socket.socket]]:
-    """A bound abstract-namespace datagram socket and its NOTIFY_SOCKET spelling."""
-    name = f"energymon-unit-{uuid.uuid4().hex}"
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind("\0" + name)
-    sock.settimeout(5.0)
-    yield "@" + name, sock
-    sock.close()
-
-
 def test_notify_without_systemd_does_nothing() -> None:
     """No NOTIFY_SOCKET: nothing is sent and the caller learns it."""
     assert notify("READY=1", {}) is False
 
 
-def test_notify_reaches_an_abstract_socket(abstract_socket: tuple[str, socket.socket]) -> None:
+def test_notify_reaches_an_notify_socket(notify_socket: tuple[str, socket.socket]) -> None:
     """'@name' addresses the abstract namespace."""
-    address, sock = abstract_socket
+    address, sock = notify_socket
     assert notify("READY=1", {"NOTIFY_SOCKET": address}) is True
     assert sock.recv(100) == b"READY=1"
 
@@ -69,10 +56,10 @@ def test_watchdog_interval_is_half_the_timeout_for_us(
 
 
 def test_watchdog_is_pinged_only_after_health_returns(
-    abstract_socket: tuple[str, socket.socket],
+    notify_socket: tuple[str, socket.socket],
 ) -> None:
     """READY once ready; no WATCHDOG while unhealthy; WATCHDOG once healthy; STOPPING at stop."""
-    address, sock = abstract_socket
+    address, sock = notify_socket
     answers = iter([False, False, False])
     checks: list[bool] = []
     lock = threading.Lock()

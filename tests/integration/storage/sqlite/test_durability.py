@@ -50,14 +50,6 @@ def counts(conn: sqlite3.Connection) -> tuple[int, int, int]:
     return raw, minutes, days
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    """A store in a fresh file."""
-    store = SqliteStore(tmp_path / "energymon.db", zone=ZONE)
-    yield store
-    store.close()
-
-
 def test_the_database_is_in_wal_mode(store: SqliteStore) -> None:
     """Any connection to the file finds it in WAL mode."""
     with raw_connection(store.path) as conn:

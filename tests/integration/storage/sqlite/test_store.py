@@ -223,9 +223,8 @@ def test_a_schema_1_database_keeps_its_raw_readings_on_upgrade(tmp_path: Path) -
     store.close()
 
 
-def test_an_old_reading_in_a_bucket_with_data_is_skipped_on_import(tmp_path: Path) -> None:
+def test_an_old_reading_in_a_bucket_with_data_is_skipped_on_import(store: SqliteStore) -> None:
     """Past raw retention, an import never adds to a minute that already holds readings."""
-    store = SqliteStore(tmp_path / "i.db", zone=BERLIN)
     store.append([Reading(1, T0_MS, 10.0, 230.0, 0.1, 1.0, 1.0)])
     store.flush()
     store.prune(T0_MS + 10 * DAY_MS)
@@ -237,7 +236,6 @@ def test_an_old_reading_in_a_bucket_with_data_is_skipped_on_import(tmp_path: Pat
         T0_MS,
         T0_MS + MINUTE_MS,
     ]
-    store.close()
 
 
 def _bytes_written() -> int:
@@ -249,9 +247,8 @@ def _bytes_written() -> int:
 
 
 @pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="needs Linux /proc/self/io")
-def test_a_stored_reading_costs_under_a_kilobyte_of_writes(tmp_path: Path) -> None:
+def test_a_stored_reading_costs_under_a_kilobyte_of_writes(store: SqliteStore) -> None:
     """Three appliances at 1 Hz flushed every 10 s write under 1 kB per reading, WAL included."""
-    store = SqliteStore(tmp_path / "w.db", zone=BERLIN)
     store.bulk_load(readings(days=0.25, step_seconds=1, appliances=3))  # tables some levels deep
     start_ms = T0_MS + DAY_MS
     before = _bytes_written()
@@ -264,18 +261,15 @@ def test_a_stored_reading_costs_under_a_kilobyte_of_writes(tmp_path: Path) -> No
         )
         stored += store.flush().readings
     per_reading = (_bytes_written() - before) / stored
-    store.close()
     assert per_reading < 1024
 
 
-def test_a_day_has_the_readings_of_its_local_midnights(tmp_path: Path) -> None:
+def test_a_day_has_the_readings_of_its_local_midnights(store: SqliteStore) -> None:
     """The day rollup of the 23-hour DST day holds 23 hours of minute readings."""
-    store = SqliteStore(tmp_path / "d.db", zone=BERLIN)
     store.bulk_load(readings(days=3, step_seconds=60, appliances=1))
     day = dt.date(2024, 3, 31)
     start_ms, end_ms = local_day_bounds(day, BERLIN)
     assert store.daily_stats(day, day, 1)[0].total_readings == (end_ms - start_ms) // MINUTE_MS
-    store.close()
 
 
 def _as_schema_2(source: SqliteStore, path: Path) -> None:
