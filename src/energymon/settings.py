@@ -7,7 +7,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -23,9 +23,11 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from energymon.domain.calibration import choose_pga, max_shunt_volts
 from energymon.errors import ConfigError
+from energymon.mqtt.settings import MqttSettings
 
 __all__ = [
     "ApplianceSettings",
+    "MqttSettings",
     "SamplingSettings",
     "ServerSettings",
     "Settings",
@@ -189,6 +191,7 @@ class Settings(BaseSettings):
     sampling: SamplingSettings = SamplingSettings()
     storage: StorageSettings = StorageSettings()
     tariff: TariffSettings = TariffSettings()
+    mqtt: MqttSettings = MqttSettings()
     appliances: list[ApplianceSettings] = Field(min_length=1, max_length=64)
 
     @classmethod
@@ -262,12 +265,29 @@ def load_settings(path: Path | str | None = None) -> Settings:
 
 def _resolve_relative_paths(settings: Settings, *, base: Path) -> Settings:
     """Relative paths in a config file mean: relative to the file, not to the working directory."""
-    storage, server = settings.storage, settings.server
+    storage, server, mqtt = settings.storage, settings.server, settings.mqtt
     if not storage.data_dir.is_absolute():
         storage = storage.model_copy(update={"data_dir": (base / storage.data_dir).resolve()})
     if server.api_key_file is not None and not server.api_key_file.is_absolute():
         server = server.model_copy(update={"api_key_file": (base / server.api_key_file).resolve()})
-    return settings.model_copy(update={"storage": storage, "server": server})
+    mqtt = _resolve_paths(mqtt, base, "password_file")
+    if mqtt.tls is not None:
+        tls = _resolve_paths(mqtt.tls, base, "ca_file", "cert_file", "key_file")
+        mqtt = mqtt.model_copy(update={"tls": tls})
+    return settings.model_copy(update={"storage": storage, "server": server, "mqtt": mqtt})
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _resolve_paths(section: _Model, base: Path, *fields: str) -> _Model:
+    """`section` with its relative path `fields` made relative to `base`."""
+    update = {}
+    for name in fields:
+        path = getattr(section, name)
+        if isinstance(path, Path) and not path.is_absolute():
+            update[name] = (base / path).resolve()
+    return section.model_copy(update=update) if update else section
 
 
 def settings_from_mapping(data: Mapping[str, Any], *, source: str = "<settings>") -> Settings:
