@@ -1,7 +1,8 @@
-"""The /health report: liveness, every sensor's state, the samplers' cadence and storage.
+"""The /health report: liveness, every sensor's state, the samplers' cadence, storage and the
+publishers (MQTT).
 
-The samplers are served as the service's SamplerView, unchanged; the other parts differ on the
-wire as each model's docstring says.
+The samplers and publishers are served as the service's SamplerView and PublisherView,
+unchanged; the other parts differ on the wire as each model's docstring says.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Self
 
 from energymon.api.schemas import ApiModel, ApplianceOut, utc_time
 from energymon.service.health import Health, HealthStatus
-from energymon.service.views import ApplianceView, ClockView, SamplerView
+from energymon.service.views import ApplianceView, ClockView, PublisherView, SamplerView
 
 __all__ = ["ApplianceHealth", "ClockHealth", "HealthResponse", "StorageHealth"]
 
@@ -85,6 +86,7 @@ class HealthResponse(ApiModel):
     samplers: list[SamplerView]
     storage: StorageHealth
     clock: ClockHealth
+    publishers: list[PublisherView]  # empty unless [mqtt] is enabled
 
     @classmethod
     def of(cls, health: Health) -> Self:
@@ -110,4 +112,5 @@ class HealthResponse(ApiModel):
                 csv_log_error=health.writer.csv_log_error,
             ),
             clock=ClockHealth.of(health.clock),
+            publishers=health.publishers,
         )

@@ -17,12 +17,14 @@ from prometheus_client.registry import Collector
 from energymon import __version__
 from energymon.domain.model import ApplianceStatus
 from energymon.service.monitor import Monitor
+from energymon.service.views import PublisherView
 
 __all__ = ["MonitorCollector", "build_registry", "render"]
 
 JOULES_PER_WH = 3600.0
 APPLIANCE_LABELS = ("appliance_id", "appliance")
 SAMPLER_LABELS = ("sampler",)
+PUBLISHER_LABELS = ("publisher",)
 
 
 def _gauge(name: str, documentation: str, labels: tuple[str, ...]) -> GaugeMetricFamily:
@@ -97,7 +99,7 @@ class MonitorCollector(Collector):
             lag_p99.add_metric(labels, sampler.p99_lag_seconds)
             missed.add_metric(labels, sampler.missed_periods)
             stuck.add_metric(labels, 1.0 if sampler.stuck else 0.0)
-        yield from (lag, lag_p99, missed, stuck)
+        yield from (lag, lag_p99, missed, stuck, *_publisher_metrics(health.publishers))
 
         store = health.storage
         yield GaugeMetricFamily(
@@ -144,6 +146,46 @@ class MonitorCollector(Collector):
         info = _gauge("energymon_build_info", "The running energymon version.", ("version",))
         info.add_metric([__version__], 1.0)
         yield info
+
+
+def _publisher_metrics(publishers: list[PublisherView]) -> Iterator[Metric]:
+    """Each publisher's (MQTT) link and message counts; nothing when none is configured."""
+    connected = _gauge(
+        "energymon_publisher_connected", "1 while connected to the broker.", PUBLISHER_LABELS
+    )
+    published = _counter(
+        "energymon_publisher_messages_published",
+        "Messages the broker acknowledged (QoS 1) or took (QoS 0).",
+        PUBLISHER_LABELS,
+    )
+    failed = _counter(
+        "energymon_publisher_messages_failed",
+        "Messages the client or the broker refused.",
+        PUBLISHER_LABELS,
+    )
+    queued = _gauge(
+        "energymon_publisher_queued_readings",
+        "Readings waiting to be sent or acknowledged (outbox and memory).",
+        PUBLISHER_LABELS,
+    )
+    reconnects = _counter(
+        "energymon_publisher_reconnects", "Connections after the first.", PUBLISHER_LABELS
+    )
+    dropped = _counter(
+        "energymon_publisher_dropped_readings",
+        "Readings given up, oldest first, past the outbox's bound.",
+        PUBLISHER_LABELS,
+    )
+    for view in publishers:
+        labels = [view.name]
+        connected.add_metric(labels, 1.0 if view.connected else 0.0)
+        published.add_metric(labels, view.published)
+        failed.add_metric(labels, view.failed)
+        queued.add_metric(labels, view.queued_readings)
+        reconnects.add_metric(labels, view.reconnects)
+        dropped.add_metric(labels, view.dropped_readings)
+    if publishers:
+        yield from (connected, published, failed, queued, reconnects, dropped)
 
 
 def build_registry(monitor: Monitor) -> CollectorRegistry:

@@ -6,8 +6,10 @@ States, from the readings' point of view:
 
 - `ok`: every sensor delivers, storage writes, the samplers keep time.
 - `degraded` (HTTP 200): recording goes on but something needs a look: some sensors offline,
-  the wall clock stepped in the last 15 minutes, the CSV log cannot be written, or readings
-  were dropped since start because storage refused writes for too long.
+  the wall clock stepped in the last 15 minutes, the CSV log cannot be written, readings
+  were dropped since start because storage refused writes for too long, or a publisher (MQTT)
+  is not connected or dropped readings. A broker's trouble is never `unhealthy`: recording
+  goes on, and the publisher's readings wait in its outbox.
 - `unhealthy` (HTTP 503): the service cannot record: storage writes fail (readings wait in
   memory up to `storage.max_buffered_readings`, then the oldest are dropped), every sensor is
   offline, a sampler is stuck, the writer is stuck, or the monitor is not running.
@@ -29,7 +31,13 @@ from energymon.service.queries import Queries
 from energymon.service.runner import Runner
 from energymon.service.sampler import BusSampler
 from energymon.service.timeline import Timeline
-from energymon.service.views import ApplianceView, ClockView, SamplerView, WriterView
+from energymon.service.views import (
+    ApplianceView,
+    ClockView,
+    PublisherView,
+    SamplerView,
+    WriterView,
+)
 from energymon.storage.base import StoreHealth
 
 __all__ = ["RECENT_STEP_SECONDS", "Health", "HealthCheck", "HealthStatus", "Verdict", "assess"]
@@ -66,6 +74,7 @@ def assess(
     storage: StoreHealth,
     writer: WriterView,
     clock: ClockView,
+    publishers: Sequence[PublisherView] = (),
 ) -> Verdict:
     """Judge the service's state from its parts' views."""
     failing: list[str] = []
@@ -92,6 +101,14 @@ def assess(
     age = clock.last_step_age_seconds
     if step is not None and age is not None and age < RECENT_STEP_SECONDS:
         warnings.append(f"wall clock stepped by {step:+.1f} s {age:.0f} s ago")
+    for publisher in publishers:
+        if not publisher.connected:
+            why = publisher.last_error or "connecting"
+            warnings.append(f"{publisher.name} {publisher.target} not connected: {why}")
+        if publisher.dropped_readings:
+            warnings.append(
+                f"{publisher.name}: {publisher.dropped_readings} readings dropped since start"
+            )
     status = (
         HealthStatus.UNHEALTHY
         if failing
@@ -117,6 +134,7 @@ class Health:
     storage: StoreHealth
     writer: WriterView
     clock: ClockView
+    publishers: list[PublisherView]
 
     @property
     def healthy(self) -> bool:
@@ -140,6 +158,7 @@ class HealthCheck:
         storage = runner.store.health()
         writer = runner.writer.view()
         clock = self._clock_view()
+        publishers = [publisher.view() for publisher in runner.publishers]
         verdict = assess(
             running=runner.running,
             appliances=appliances,
@@ -147,6 +166,7 @@ class HealthCheck:
             storage=storage,
             writer=writer,
             clock=clock,
+            publishers=publishers,
         )
         return Health(
             status=verdict.status,
@@ -159,6 +179,7 @@ class HealthCheck:
             storage=storage,
             writer=writer,
             clock=clock,
+            publishers=publishers,
         )
 
     def _sampler_view(self, sampler: BusSampler) -> SamplerView:

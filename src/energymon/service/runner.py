@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import structlog
 
@@ -15,14 +16,33 @@ from energymon.domain.model import Gap, Reading
 from energymon.drivers.base import SMBusLike
 from energymon.service.clock import Clock
 from energymon.service.sampler import BusSampler
+from energymon.service.views import PublisherView
 from energymon.service.writer import StorageWriter
 from energymon.storage.base import ReadingStore
 
-__all__ = ["Runner", "Subscriber"]
+__all__ = ["Publisher", "Runner", "Subscriber"]
 
 log = structlog.get_logger("energymon.monitor")
 
 Subscriber = Callable[[Reading], None]
+
+
+class Publisher(Protocol):
+    """Sends readings elsewhere (the MQTT publisher): started after the samplers, stopped
+    after them and before the store closes, so it sees every reading and can still ask for
+    the lifetime energy."""
+
+    def start(self) -> None:
+        """Subscribe and connect; never blocks on the far end."""
+        ...
+
+    def stop(self) -> None:
+        """Take the last readings, say goodbye within a few seconds, release everything."""
+        ...
+
+    def view(self) -> PublisherView:
+        """Its state for /health and /metrics."""
+        ...
 
 
 class Runner:
@@ -46,6 +66,7 @@ class Runner:
         self._buses = list(buses)
         self._subscribers: list[Subscriber] = []
         self._subscribers_lock = threading.Lock()
+        self.publishers: list[Publisher] = []
         for sampler in self.samplers:
             sampler.connect(self.on_reading, self.on_gap)
 
@@ -58,6 +79,8 @@ class Runner:
         self.writer.start()
         for sampler in self.samplers:
             sampler.start()
+        for publisher in self.publishers:
+            publisher.start()
         channels = sum(len(sampler.channels) for sampler in self.samplers)
         log.info("monitor started", appliances=channels, buses=len(self.samplers))
 
@@ -68,6 +91,8 @@ class Runner:
         self.running = False
         for sampler in self.samplers:
             sampler.stop()
+        for publisher in self.publishers:
+            publisher.stop()
         self.writer.stop()
         self.store.close()
         for channel in (c for sampler in self.samplers for c in sampler.channels):
@@ -82,6 +107,12 @@ class Runner:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    def add_publisher(self, publisher: Publisher) -> None:
+        """Start and stop `publisher` with the runner (the composition root adds them)."""
+        self.publishers.append(publisher)
+        if self.running:
+            publisher.start()
 
     def on_reading(self, reading: Reading) -> None:
         """Store a finished reading and tell the subscribers (sampler thread)."""

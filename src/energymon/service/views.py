@@ -16,6 +16,7 @@ __all__ = [
     "ClockView",
     "CurrentReading",
     "Historical",
+    "PublisherView",
     "SamplerView",
     "Summary",
     "WriterView",
@@ -102,3 +103,22 @@ class ClockView:
     last_step_seconds: float | None
     last_step_at_ms: int | None
     last_step_age_seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PublisherView:
+    """A publisher sending readings elsewhere (MQTT): its link, what it sent, what waits.
+
+    `queued_readings` are readings not yet acknowledged by the far end (on disk and in memory);
+    `dropped_readings` were given up since start, oldest first, past the publisher's bound.
+    """
+
+    name: str
+    target: str
+    connected: bool
+    last_error: str | None
+    queued_readings: int
+    published: int
+    failed: int
+    reconnects: int
+    dropped_readings: int

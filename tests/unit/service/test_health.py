@@ -6,7 +6,13 @@ import dataclasses
 
 from energymon.domain.model import ApplianceStatus
 from energymon.service.health import RECENT_STEP_SECONDS, HealthStatus, Verdict, assess
-from energymon.service.views import ApplianceView, ClockView, SamplerView, WriterView
+from energymon.service.views import (
+    ApplianceView,
+    ClockView,
+    PublisherView,
+    SamplerView,
+    WriterView,
+)
 from energymon.storage.base import StoreHealth
 
 OK_APPLIANCE = ApplianceView(
@@ -105,3 +111,35 @@ def test_a_stopped_monitor_is_unhealthy_and_not_alive() -> None:
     verdict = _assess(running=False)
     assert verdict.status is HealthStatus.UNHEALTHY
     assert not verdict.alive
+
+
+MQTT = PublisherView(
+    name="mqtt",
+    target="mqtt://broker:1883",
+    connected=True,
+    last_error=None,
+    queued_readings=0,
+    published=10,
+    failed=0,
+    reconnects=0,
+    dropped_readings=0,
+)
+
+
+def test_a_broker_away_is_degraded_with_its_reason_never_unhealthy() -> None:
+    """MQTT down or refusing: recording goes on, so degraded, and the watchdog is fed."""
+    away = dataclasses.replace(MQTT, connected=False, last_error="Connection refused")
+    assert _assess(publishers=[MQTT]) == Verdict(HealthStatus.OK, [], alive=True)
+    verdict = _assess(publishers=[away])
+    assert verdict == Verdict(
+        HealthStatus.DEGRADED,
+        ["mqtt mqtt://broker:1883 not connected: Connection refused"],
+        alive=True,
+    )
+
+
+def test_readings_a_publisher_dropped_are_a_reason() -> None:
+    """Readings given up past the outbox's bound keep the state degraded, with the count."""
+    verdict = _assess(publishers=[dataclasses.replace(MQTT, dropped_readings=42)])
+    assert verdict.status is HealthStatus.DEGRADED
+    assert verdict.reasons == ["mqtt: 42 readings dropped since start"]
