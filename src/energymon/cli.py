@@ -1,4 +1,5 @@
-"""The `energymon` command: read, scan, check-config, serve, import, export, backup, forget."""
+"""The `energymon` command: read, scan, drivers, check-config, serve, import, export, backup,
+forget."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def _bus_number(text: str) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="energymon",
-        description="Raspberry Pi energy monitor for INA219 sensors.",
+        description="Raspberry Pi energy monitor for INA2xx current/voltage sensors.",
     )
     parser.add_argument("--version", action="version", version=f"energymon {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -61,8 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     read.add_argument("--json", action="store_true", help="JSON lines instead of a table")
     read.add_argument("--count", type=_positive_int, default=None, help="stop after N rounds")
 
-    scan = commands.add_parser("scan", help="probe 0x40-0x4F for INA219 chips on an I²C bus")
+    scan = commands.add_parser(
+        "scan", help="probe 0x40-0x4F on an I²C bus: which chip answers, and a config snippet"
+    )
     scan.add_argument("--bus", type=_bus_number, default=1, help="bus number (default 1)")
+
+    commands.add_parser("drivers", help="list the sensor drivers (built-in and plugins), options")
 
     check = commands.add_parser("check-config", help="validate and print the settings")
     _config_argument(check)
@@ -101,6 +106,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     handlers: dict[str, Command] = {
         "read": commands.read,
         "scan": commands.scan,
+        "drivers": commands.drivers,
         "check-config": commands.check_config,
         "serve": commands.serve,
         "import": commands.import_csv,

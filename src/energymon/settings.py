@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from energymon.domain.calibration import choose_pga, max_shunt_volts
+from energymon.drivers.settings import ApplianceSettings, check_placement
 from energymon.errors import ConfigError
 from energymon.mqtt.settings import MqttSettings
 
@@ -41,9 +41,6 @@ __all__ = [
 
 ENV_PREFIX = "ENERGYMON_"
 DEFAULT_CONFIG_PATHS = (Path("config/energymon.toml"), Path("/etc/energymon/energymon.toml"))
-
-# INA219 address pins A0/A1 each select GND, VS+, SDA or SCL: 16 addresses, 0x40..0x4F.
-FIRST_ADDRESS, LAST_ADDRESS = 0x40, 0x4F
 
 
 class _Section(BaseModel):
@@ -100,52 +97,6 @@ class TariffSettings(_Section):
 
     price_per_kwh: float = Field(0.0, ge=0)
     currency: str = Field("EUR", min_length=1, max_length=8)
-
-
-class SimulationSettings(_Section):
-    """How a simulated appliance behaves; see energymon.drivers.profiles for the profiles."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    profile: str | None = None
-    seed: int | None = None
-
-
-class ApplianceSettings(_Section):
-    """One appliance and the sensor that measures it."""
-
-    id: int = Field(gt=0)
-    name: str = Field(min_length=1, max_length=64)
-    driver: str = "ina219"
-    bus: int = Field(1, ge=0, le=255)
-    address: int = 0x40
-    shunt_ohms: float = Field(0.1, gt=0)
-    max_expected_amps: float = Field(3.2, gt=0)
-    calibration_factor: float = Field(1.0, gt=0)
-    bus_voltage_range: Literal[16, 32] = 32
-    simulation: SimulationSettings | None = None
-
-    @field_validator("address")
-    @classmethod
-    def _address_in_ina219_range(cls, address: int) -> int:
-        if not FIRST_ADDRESS <= address <= LAST_ADDRESS:
-            raise ValueError(
-                f"must be between 0x{FIRST_ADDRESS:02X} and 0x{LAST_ADDRESS:02X}, "
-                f"got 0x{address:02X}"
-                if address >= 0
-                else f"must be between 0x{FIRST_ADDRESS:02X} and 0x{LAST_ADDRESS:02X}"
-            )
-        return address
-
-    @model_validator(mode="after")
-    def _shunt_range_fits(self) -> Self:
-        try:
-            choose_pga(max_shunt_volts(self.shunt_ohms, self.max_expected_amps))
-        except ValueError as exc:
-            raise ValueError(f"max_expected_amps × shunt_ohms: {exc}") from None
-        if self.simulation is not None and self.driver != "simulated":
-            raise ValueError('[simulation] applies only to driver = "simulated"')
-        return self
 
 
 def system_timezone() -> str:
@@ -216,18 +167,11 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _appliances_distinct(self) -> Self:
         seen_ids: set[int] = set()
-        seen_addresses: dict[tuple[int, int], str] = {}
         for appliance in self.appliances:
             if appliance.id in seen_ids:
                 raise ValueError(f"appliances: id {appliance.id} is used twice")
             seen_ids.add(appliance.id)
-            where = (appliance.bus, appliance.address)
-            if where in seen_addresses:
-                raise ValueError(
-                    f"appliances: {appliance.name!r} and {seen_addresses[where]!r} are both on "
-                    f"bus {appliance.bus} at address 0x{appliance.address:02X}"
-                )
-            seen_addresses[where] = appliance.name
+        check_placement(self.appliances)
         return self
 
     @property

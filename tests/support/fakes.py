@@ -12,6 +12,9 @@ from energymon.service.clock import Clock
 class ScriptedSensor:
     """A sensor whose watts follow a function of the clock, and which fails while told to."""
 
+    conversion_time_seconds = 0.0
+    address = 0x40
+
     def __init__(
         self,
         clock: Clock,

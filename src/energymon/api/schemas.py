@@ -197,7 +197,10 @@ class ApplianceOut(ApiModel):
 
     id: int = Field(examples=[1])
     name: str = Field(examples=["Refrigerator"])
-    address: str = Field(description="I²C address in hex", examples=["0x40"])
+    address: str | None = Field(
+        description="I²C address in hex (null for a sensor found by its hwmon name)",
+        examples=["0x40"],
+    )
     driver: str = Field(examples=["ina219"])
     bus: int = Field(examples=[1])
     status: ApplianceStatus
@@ -209,7 +212,7 @@ class ApplianceOut(ApiModel):
         return cls(
             id=view.id,
             name=view.name,
-            address=f"0x{view.address:02X}",
+            address=None if view.address is None else f"0x{view.address:02X}",
             driver=view.driver,
             bus=view.bus,
             status=view.status,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from energymon.domain.energy import WindowAccumulator
-from energymon.drivers import registry
-from energymon.drivers.base import SensorError, SensorSpec, SMBusLike
+from energymon.drivers.base import SensorError, SMBusLike
+from energymon.drivers.driver import Bench, Context, Driver
+from energymon.drivers.profiles import Load, make_profile
 from energymon.errors import ConfigError
 from energymon.service.clock import Clock, steady_time
 from energymon.service.sampler import Channel
@@ -41,6 +43,11 @@ class _UnavailableBus:
     ) -> None:
         raise self.error
 
+    def read_i2c_block_data(
+        self, i2c_addr: int, register: int, length: int, force: bool | None = None
+    ) -> list[int]:
+        raise self.error
+
     def close(self) -> None:
         """Nothing to release."""
 
@@ -55,48 +62,85 @@ def _open_real_bus(number: int) -> SMBusLike:
         return _UnavailableBus(exc)
 
 
-def _spec(appliance: ApplianceSettings) -> SensorSpec:
+def _load(appliance: ApplianceSettings) -> Load:
+    """The simulated load of an appliance, within what its chip measures."""
     simulation = appliance.simulation.model_dump(exclude_none=True) if appliance.simulation else {}
-    return SensorSpec(
-        name=appliance.name,
-        bus=appliance.bus,
-        address=appliance.address,
-        shunt_ohms=appliance.shunt_ohms,
-        max_expected_amps=appliance.max_expected_amps,
-        bus_voltage_range=appliance.bus_voltage_range,
-        simulation=simulation,
-    )
+    return make_profile(simulation, appliance.name, appliance.options.load_limits())
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    group: SensorGroup
+    context: Context
+    bench: Bench | None  # the simulated hardware, for simulated appliances
+
+
+class _Buses:
+    """The buses sensors run on, each opened once: real ones, fake ones, sysfs."""
+
+    def __init__(self, open_real: BusFactory, clock: Callable[[], float]) -> None:
+        self.open_real = open_real
+        self.clock = clock  # physical time for simulated chips
+        self.groups: dict[tuple[bool, str, int], SensorGroup] = {}
+        self.benches: dict[tuple[bool, str, int], Bench] = {}
+        self.shared: dict[tuple[bool, str, int], dict[Hashable, Any]] = {}
+
+    def place(self, appliance: ApplianceSettings, driver: Driver[Any]) -> _Place:
+        """Where an appliance's sensor runs; its group is created (its bus opened) on first use."""
+        simulated, transport = appliance.simulated, driver.transport
+        number = appliance.bus if transport == "i2c" else 0
+        key = (simulated, transport, number)
+        if key not in self.groups:
+            self.groups[key] = self._open(key)
+        group, bench = self.groups[key], self.benches.get(key)
+        if bench is None:
+            context = Context(appliance.name, appliance.bus, group.bus, self.shared[key])
+            return _Place(group, context, None)
+        context = Context(appliance.name, appliance.bus, bench.bus, bench.shared, bench.sysfs)
+        return _Place(group, context, bench)
+
+    def _open(self, key: tuple[bool, str, int]) -> SensorGroup:
+        from energymon.drivers.fakebus import FakeBus
+        from energymon.drivers.sim.sysfs import FakeSysfs
+
+        simulated, transport, number = key
+        self.shared[key] = {}
+        name = f"{'sim' if simulated else 'i2c'}-{number}"
+        if transport != "i2c":
+            name = f"sim-{transport}" if simulated else transport
+        bus: SMBusLike
+        if simulated:
+            bench = self.benches[key] = Bench(FakeBus(), FakeSysfs(), self.clock)
+            bus = bench.bus
+        elif transport == "i2c":
+            bus = self.open_real(number)
+        else:
+            bus = _UnavailableBus(SensorError(f"{name}: sensors here read files, not I²C"))
+        return SensorGroup(name, bus, [])
 
 
 def build_sensors(
     settings: Settings, *, clock: Clock, bus_factory: BusFactory | None = None
 ) -> list[SensorGroup]:
     """One group of channels per bus; no I/O on the sensors yet."""
-    from energymon.drivers.fakebus import FakeBus
-
-    open_real = bus_factory or _open_real_bus
     sampling = settings.sampling
-    physical_time = steady_time(clock)  # simulated chips do not follow the wall clock's steps
-    groups: dict[tuple[bool, int], SensorGroup] = {}
-    for index, appliance in enumerate(settings.appliances):
+    # Simulated chips follow physical time: they do not follow the wall clock's steps.
+    buses = _Buses(bus_factory or _open_real_bus, steady_time(clock))
+    for appliance in settings.appliances:
+        driver, options = appliance.driver_spec, appliance.options
+        place = buses.place(appliance, driver)
         try:
-            driver = registry.get(appliance.driver)
-        except ConfigError as exc:
-            raise ConfigError(f"appliances[{index}].driver ({appliance.name}): {exc}") from None
-        key = (driver.simulated, appliance.bus)
-        if key not in groups:
-            bus = FakeBus() if driver.simulated else open_real(appliance.bus)
-            name = f"{'sim' if driver.simulated else 'i2c'}-{appliance.bus}"
-            groups[key] = SensorGroup(name, bus, [])
-        group = groups[key]
-        try:
-            sensor = driver.create(_spec(appliance), group.bus, physical_time)
+            if place.bench is not None and driver.simulate is not None:
+                driver.simulate(options, place.bench, _load(appliance))
+            sensor = driver.open(options, place.context)
         except ValueError as exc:
             raise ConfigError(f"appliance {appliance.name!r}: {exc}") from exc
         accumulator = WindowAccumulator(
             appliance.id, sampling.interval_seconds, sampling.effective_max_gap_seconds
         )
-        group.channels.append(
-            Channel(appliance.id, appliance.name, sensor, accumulator, appliance.calibration_factor)
+        # A shunt wired the other way round: the same scaling, with the sign turned.
+        factor = appliance.calibration_factor * (-1.0 if options.invert else 1.0)
+        place.group.channels.append(
+            Channel(appliance.id, appliance.name, sensor, accumulator, factor)
         )
-    return list(groups.values())
+    return list(buses.groups.values())

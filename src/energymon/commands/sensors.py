@@ -1,4 +1,4 @@
-"""Subcommands that talk to sensors or run the service: read, scan, check-config, serve."""
+"""Subcommands that talk to sensors or run the service: read, check-config, serve."""
 
 from __future__ import annotations
 
@@ -14,31 +14,31 @@ from energymon.service.clock import SystemClock
 from energymon.service.sampler import Channel
 from energymon.settings import Settings, load_settings
 
-__all__ = ["check_config", "read", "scan", "serve"]
+__all__ = ["check_config", "read", "serve"]
 
 
-def _row(channel: Channel, address: int) -> dict[str, object]:
+def _row(channel: Channel, address: int | None) -> dict[str, object]:
     factor = channel.calibration_factor
     try:
         if not channel.state.configured:
             channel.sensor.configure()
             channel.state.configured = True
             # Writing the configuration restarts the ADC: let one conversion finish first.
-            time.sleep(1.5 * getattr(channel.sensor, "conversion_time_seconds", 0.0))
+            time.sleep(1.5 * channel.sensor.conversion_time_seconds)
         m = channel.sensor.read()
     except SensorError as exc:
         channel.state.configured = False
         return {
             "applianceId": channel.appliance_id,
             "appliance": channel.name,
-            "address": f"0x{address:02X}",
+            "address": _hex(address),
             "status": "offline",
             "error": str(exc),
         }
     return {
         "applianceId": channel.appliance_id,
         "appliance": channel.name,
-        "address": f"0x{address:02X}",
+        "address": _hex(address),
         "volts": round(m.bus_volts, 3),
         "amps": round(m.amps * factor, 4),
         "watts": round(m.watts * factor, 3),
@@ -62,7 +62,11 @@ def _print_table(rows: list[dict[str, object]]) -> None:
             )
 
 
-def _addresses(settings: Settings) -> dict[int, int]:
+def _hex(address: int | None) -> str | None:
+    return None if address is None else f"0x{address:02X}"
+
+
+def _addresses(settings: Settings) -> dict[int, int | None]:
     return {a.id: a.address for a in settings.appliances}
 
 
@@ -97,27 +101,6 @@ def _channels(groups: Iterable[SensorGroup]) -> list[Channel]:
     return [channel for group in groups for channel in group.channels]
 
 
-def scan(args: argparse.Namespace) -> int:
-    """List the devices answering at 0x40-0x4F and whether they look like an INA219."""
-    from energymon.drivers.bus import open_bus
-    from energymon.drivers.scan import probe
-
-    bus = open_bus(args.bus)
-    try:
-        results = probe(bus)
-    finally:
-        bus.close()
-    if not results:
-        print(
-            f"no device answers at 0x40-0x4F on bus {args.bus} "
-            "(check wiring and power; `sudo i2cdetect -y 1` should show 40)"
-        )
-        return 1
-    for result in results:
-        print(result.describe())
-    return 0
-
-
 def check_config(args: argparse.Namespace) -> int:
     """Validate the settings and print them as effective TOML-like JSON."""
     settings = load_settings(args.config)
@@ -125,8 +108,11 @@ def check_config(args: argparse.Namespace) -> int:
     data = settings.model_dump(mode="json", exclude={"api_key"})
     data["api_key"] = "(set)" if settings.api_key is not None else None
     data["timezone"] = str(settings.zone.key)
+    # Each appliance with its driver's options, defaults filled in; addresses in hex.
+    data["appliances"] = [appliance.effective() for appliance in settings.appliances]
     for appliance in data["appliances"]:
-        appliance["address"] = f"0x{appliance['address']:02X}"
+        if isinstance(appliance.get("address"), int):
+            appliance["address"] = _hex(appliance["address"])
     print(json.dumps(data, indent=2))
     return 0
 

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 
 from energymon.domain.model import Gap, Reading
 
-__all__ = ["Emitted", "Sample", "WindowAccumulator", "integrate", "segment_energy_wh"]
+__all__ = [
+    "SECONDS_PER_HOUR",
+    "Emitted",
+    "Sample",
+    "WindowAccumulator",
+    "integrate",
+    "segment_energy_wh",
+]
 
 SECONDS_PER_HOUR = 3600.0
 
@@ -27,6 +34,8 @@ class Sample:
     Args:
         t: wall-clock seconds since the epoch (labels only).
         mono: monotonic seconds (durations only); defaults to `t` where both agree.
+        counter_wh: the chip's own running energy count (INA228 accumulator), when it keeps one:
+            between two samples that both have it, the energy is its difference.
     """
 
     t: float
@@ -34,6 +43,7 @@ class Sample:
     volts: float
     amps: float
     mono: float | None = None
+    counter_wh: float | None = None
 
     @property
     def elapsed(self) -> float:
@@ -42,7 +52,10 @@ class Sample:
 
 
 def segment_energy_wh(a: Sample, b: Sample) -> float:
-    """Energy between two consecutive samples by the trapezoid rule, in watt-hours."""
+    """Energy between two consecutive samples in watt-hours: the chip's own count where both
+    carry one (it integrates every conversion), else the trapezoid rule."""
+    if a.counter_wh is not None and b.counter_wh is not None:
+        return b.counter_wh - a.counter_wh
     return (a.watts + b.watts) / 2 * (b.elapsed - a.elapsed) / SECONDS_PER_HOUR
 
 

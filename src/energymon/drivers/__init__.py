@@ -1,5 +1,5 @@
-"""Sensor drivers: the INA219 on smbus2, a fake bus with a simulated chip, and a registry."""
+"""Sensor drivers: INA2xx chips on smbus2, hwmon, simulated chips, and the driver registry."""
 
-from energymon.drivers.base import Measurement, Sensor, SensorError, SensorSpec, SMBusLike
+from energymon.drivers.base import Measurement, Sensor, SensorError, SMBusLike
 
-__all__ = ["Measurement", "SMBusLike", "Sensor", "SensorError", "SensorSpec"]
+__all__ = ["Measurement", "SMBusLike", "Sensor", "SensorError"]

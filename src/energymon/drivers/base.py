@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from energymon.errors import EnergymonError
 
-__all__ = ["Measurement", "SMBusLike", "Sensor", "SensorError", "SensorSpec"]
+__all__ = ["Measurement", "SMBusLike", "Sensor", "SensorError"]
 
 
 class SensorError(EnergymonError):
@@ -19,15 +18,20 @@ class SensorError(EnergymonError):
 class Measurement:
     """One conversion read from a sensor, in SI units.
 
-    `watts` carries the sign of `amps` (negative when current flows backwards through the shunt).
+    `amps` is signed: positive when current flows from IN+ to IN- through the shunt, negative
+    the other way (a battery discharging into the bus, a solar controller feeding back). `watts`
+    carries the sign of `amps`. `shunt_volts` is None where the chip does not report it (INA260,
+    hwmon). `energy_joules` is the net energy the chip itself accumulated since the sensor was
+    configured (INA228), signed like `watts`; None where the chip keeps no such count.
     """
 
     bus_volts: float
-    shunt_volts: float
+    shunt_volts: float | None
     amps: float
     watts: float
     overflow: bool = False
     conversion_ready: bool = True
+    energy_joules: float | None = None
 
 
 @runtime_checkable
@@ -44,6 +48,12 @@ class SMBusLike(Protocol):
         """Write a 16-bit word; SMBus sends the low byte first."""
         ...
 
+    def read_i2c_block_data(
+        self, i2c_addr: int, register: int, length: int, force: bool | None = None
+    ) -> list[int]:
+        """Read `length` bytes from `register` in the order the chip sends them."""
+        ...
+
     def close(self) -> None:
         """Release the bus."""
         ...
@@ -51,6 +61,16 @@ class SMBusLike(Protocol):
 
 class Sensor(Protocol):
     """A current/voltage sensor on one appliance."""
+
+    @property
+    def conversion_time_seconds(self) -> float:
+        """How long the chip takes for one new result (0 where unknown)."""
+        ...
+
+    @property
+    def address(self) -> int | None:
+        """The chip's I²C address, None where it has none (a sysfs device found by name)."""
+        ...
 
     def configure(self) -> None:
         """Write the sensor's configuration; raises SensorError."""
@@ -63,16 +83,3 @@ class Sensor(Protocol):
     def close(self) -> None:
         """Release what the sensor holds (not the shared bus)."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class SensorSpec:
-    """What a driver needs to build a sensor for one appliance, taken from the settings."""
-
-    name: str
-    bus: int
-    address: int
-    shunt_ohms: float = 0.1
-    max_expected_amps: float = 3.2
-    bus_voltage_range: int = 32
-    simulation: Mapping[str, Any] = field(default_factory=dict)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
-import errno
 
 from energymon.domain.calibration import SHUNT_LSB_VOLTS, calibrate
 from energymon.drivers.base import Measurement, SensorError, SMBusLike
+from energymon.drivers.ina2xx import amps_and_watts
+from energymon.drivers.smbus import Registers, register_from_smbus, smbus_from_register, to_signed
 
 __all__ = [
     "INA219",
@@ -87,27 +88,6 @@ class Mode(enum.IntEnum):
 
 MODE_SHUNT, MODE_BUS, MODE_CONTINUOUS = 0b001, 0b010, 0b100
 
-# errno values an I²C transfer may recover from: no ACK (EREMOTEIO; ENXIO on some adapters),
-# bus error (EIO), a stretched clock timing out (ETIMEDOUT), lost arbitration (EAGAIN).
-TRANSIENT_ERRNOS = frozenset(
-    {errno.EREMOTEIO, errno.ENXIO, errno.EIO, errno.ETIMEDOUT, errno.EAGAIN}
-)
-
-
-def register_from_smbus(word: int) -> int:
-    """The register value of an SMBus word: SMBus delivers the low byte first, the chip the high."""
-    return ((word & 0xFF) << 8) | (word >> 8)
-
-
-def smbus_from_register(value: int) -> int:
-    """The SMBus word that writes `value` to a register (the inverse byte swap)."""
-    return ((value & 0xFF) << 8) | (value >> 8)
-
-
-def to_signed(value: int) -> int:
-    """A 16-bit two's complement register value as a Python int."""
-    return value - 0x10000 if value & 0x8000 else value
-
 
 def shunt_full_scale(config: int) -> int:
     """The largest shunt register magnitude at the config's PGA gain: 4000 × 2^PG (40..320 mV)."""
@@ -161,14 +141,11 @@ class INA219:
         retries: int = 3,
     ) -> None:
         """Derive the register values; no I/O. ValueError for settings the chip cannot meet."""
-        if retries < 0:
-            raise ValueError(f"retries must be 0 or more, got {retries}")
+        self._registers = Registers(bus, address, bus_number, retries)
         setup = calibrate(shunt_ohms, max_expected_amps)
-        self._bus = bus
         self.address = address
         self.bus_number = bus_number
         self.shunt_ohms = shunt_ohms
-        self.retries = retries
         self.config = config_word(
             bus_voltage_range=bus_voltage_range, pga_code=setup.pga_code, adc=adc, mode=mode
         )
@@ -180,24 +157,24 @@ class INA219:
         self.resets = 0  # chip resets (brown-outs) noticed and repaired by read()
         self._calibrated = False  # a conversion has completed since configure()
         self._shunt_full_scale = shunt_full_scale(self.config)
-        self._where = f"bus {bus_number} address 0x{address:02X}"
 
     def configure(self) -> None:
         """Write configuration and calibration, then read both back to check they stuck."""
         self._calibrated = False
-        self._transfer(REG_CONFIG, self.config)
-        self._transfer(REG_CALIBRATION, self.calibration)
-        config, calibration = self._transfer(REG_CONFIG), self._transfer(REG_CALIBRATION)
+        registers = self._registers
+        registers.write(REG_CONFIG, self.config)
+        registers.write(REG_CALIBRATION, self.calibration)
+        config, calibration = registers.read(REG_CONFIG), registers.read(REG_CALIBRATION)
         if (config, calibration) != (self.config, self.calibration):
             raise SensorError(
-                f"{self._where}: wrote config 0x{self.config:04X} and calibration "
+                f"{registers.where}: wrote config 0x{self.config:04X} and calibration "
                 f"{self.calibration} but read back 0x{config:04X} and {calibration}; "
                 "is this an INA219?"
             )
 
     def read(self) -> Measurement:
         """Read the latest conversion; repairs a chip that reset since the last read."""
-        transfer = self._transfer
+        transfer = self._registers.read
         # Bus first (its CNVR flag), power after it: reading power clears CNVR.
         bus_word = transfer(REG_BUS_VOLTAGE)
         shunt = to_signed(transfer(REG_SHUNT_VOLTAGE))
@@ -209,15 +186,15 @@ class INA219:
             self.configure()
         elif bus_word & BUS_CNVR:
             self._calibrated = True
-        if self._calibrated:
-            amps = current * self.current_lsb
-            watts = -power * self.power_lsb if current < 0 else power * self.power_lsb
-        else:
-            # No conversion has completed under our calibration since configure(): current and
-            # power still hold values computed without it (0 after a reset). Shunt and bus do
-            # not depend on calibration, so they give this reading.
-            amps = shunt * self.current_lsb
-            watts = amps * volts
+        amps, watts = amps_and_watts(
+            calibrated=self._calibrated,
+            shunt=shunt,
+            current=current,
+            power=power,
+            volts=volts,
+            current_lsb=self.current_lsb,
+            power_lsb=self.power_lsb,
+        )
         return Measurement(
             bus_volts=volts,
             shunt_volts=shunt * SHUNT_LSB_VOLTS,
@@ -229,22 +206,3 @@ class INA219:
 
     def close(self) -> None:
         """Nothing to release: the bus belongs to whoever opened it."""
-
-    def _transfer(self, register: int, value: int | None = None) -> int:
-        """Read a register (`value` None) or write one, retrying transient I²C errors."""
-        attempt = 0
-        while True:
-            try:
-                if value is None:
-                    return register_from_smbus(self._bus.read_word_data(self.address, register))
-                self._bus.write_word_data(self.address, register, smbus_from_register(value))
-                return value
-            except OSError as exc:
-                attempt += 1
-                if exc.errno in TRANSIENT_ERRNOS and attempt <= self.retries:
-                    continue
-                action = "reading" if value is None else "writing"
-                raise SensorError(
-                    f"{self._where}: {action} register 0x{register:02X} failed after "
-                    f"{attempt} attempt{'s' if attempt > 1 else ''}: {exc.strerror or exc}"
-                ) from exc

@@ -1,14 +1,18 @@
-"""Simulated DC loads for the fake INA219: `(t epoch seconds) -> (bus_volts, amps)`."""
+"""Simulated load profiles by name, as `[appliances.simulation]` configures them.
+
+The loads themselves live in energymon.drivers.loads; this module turns a simulation table into
+one, within the limits of the chip that will measure it (`LoadLimits`).
+"""
 
 from __future__ import annotations
 
-import bisect
 import math
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from energymon.drivers.loads import MAX_AMPS, Cycle, Load, Profile, Step, noise_unit
 from energymon.errors import ConfigError
 
 __all__ = [
@@ -16,6 +20,7 @@ __all__ = [
     "PROFILES",
     "Cycle",
     "Load",
+    "LoadLimits",
     "Profile",
     "Step",
     "analytic_energy_wh",
@@ -24,123 +29,17 @@ __all__ = [
     "noise_unit",
 ]
 
-Profile = Callable[[float], tuple[float, float]]
-
-MAX_AMPS = 3.2  # ±320 mV across the breakout's 0.1 Ω shunt
-MAX_VOLTS = 26.0  # the INA219's largest bus voltage (SBOS448 absolute maximum on IN+, IN-)
-_MASK64 = (1 << 64) - 1
-
-
-def noise_unit(seed: int, t: float) -> float:
-    """A reproducible pseudo-random number in [-1, 1) for (seed, t): splitmix64 of both."""
-    z = (seed * 0x9E3779B97F4A7C15 + round(t * 1e6)) & _MASK64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return (z ^ (z >> 31)) / 2.0**63 - 1.0
-
 
 @dataclass(frozen=True, slots=True)
-class Load:
-    """A built-in profile: callable like any Profile, plus its noise-free values and energy."""
+class LoadLimits:
+    """The largest current and bus voltage a chip measures: a simulated load stays within them.
 
-    volts: float
-    noise: float  # relative amplitude of the current's noise; the voltage's is a fifth of it
-    seed: int
-
-    def __call__(self, t: float) -> tuple[float, float]:
-        """(bus_volts, amps) at epoch second `t`, with reproducible noise."""
-        amps = self._amps(t)
-        if not self.noise:
-            return self.volts, amps
-        amps *= 1.0 + self.noise * noise_unit(self.seed, t)
-        volts = self.volts * (1.0 + 0.2 * self.noise * noise_unit(self.seed + 1, t))
-        return volts, max(-MAX_AMPS, min(MAX_AMPS, amps))
-
-    def exact(self, t: float) -> tuple[float, float]:
-        """(bus_volts, amps) at `t` without noise."""
-        return self.volts, self._amps(t)
-
-    def energy_wh(self, t0: float, t1: float) -> float:
-        """The noise-free energy from t0 to t1 in watt-hours, in closed form."""
-        return self.volts * (self._charge(t1) - self._charge(t0)) / 3600.0
-
-    def _amps(self, t: float) -> float:
-        raise NotImplementedError
-
-    def _charge(self, t: float) -> float:
-        """Ampere-seconds from a fixed origin to `t`."""
-        raise NotImplementedError
-
-
-@dataclass(frozen=True, slots=True)
-class Cycle(Load):
-    """On for `duty` of each period and off for the rest; an inrush peak decays after switch-on."""
-
-    amps: float
-    off_amps: float
-    period_seconds: float
-    duty: float
-    inrush_amps: float  # peak at switch-on (0: none); decays to `amps` with inrush_seconds
-    inrush_seconds: float
-    offset_seconds: float
-
-    def _amps(self, t: float) -> float:
-        phase = (t + self.offset_seconds) % self.period_seconds
-        if phase >= self.duty * self.period_seconds:
-            return self.off_amps
-        extra = max(0.0, self.inrush_amps - self.amps)
-        return self.amps + extra * math.exp(-phase / self.inrush_seconds)
-
-    def _charge_in_period(self, phase: float) -> float:
-        on_seconds = self.duty * self.period_seconds
-        on_phase = min(phase, on_seconds)
-        tau = self.inrush_seconds
-        extra = max(0.0, self.inrush_amps - self.amps)
-        charge = self.amps * on_phase + extra * tau * -math.expm1(-on_phase / tau)
-        return charge + self.off_amps * max(0.0, phase - on_seconds)
-
-    def _charge(self, t: float) -> float:
-        periods, phase = divmod(t + self.offset_seconds, self.period_seconds)
-        return periods * self._charge_in_period(self.period_seconds) + self._charge_in_period(phase)
-
-
-@dataclass(frozen=True, slots=True)
-class Step(Load):
-    """Levels [(seconds, amps), ...] from `start_epoch_seconds`, each held until the next.
-
-    With `period_seconds` the pattern repeats, the last level running on into the next period.
+    `why` explains the current limit in messages, e.g. "±320 mV across a 0.1 Ω shunt".
     """
 
-    steps: tuple[tuple[float, float], ...]
-    period_seconds: float | None
-    start_epoch_seconds: float
-
-    def _amps_at(self, x: float) -> float:
-        index = bisect.bisect_right(self.steps, x, key=lambda step: step[0]) - 1
-        return self.steps[index if index >= 0 or self.period_seconds else 0][1]
-
-    def _amps(self, t: float) -> float:
-        x = t - self.start_epoch_seconds
-        return self._amps_at(x % self.period_seconds if self.period_seconds else x)
-
-    def _charge_from_start(self, x: float) -> float:
-        if x < 0:  # only without a period: the first level holds before it
-            return self.steps[0][1] * x
-        charge, edge = 0.0, 0.0
-        for at, _ in self.steps:
-            if at > x:
-                break
-            charge += self._amps_at(edge) * (at - edge)
-            edge = at
-        return charge + self._amps_at(edge) * (x - edge)
-
-    def _charge(self, t: float) -> float:
-        x = t - self.start_epoch_seconds
-        if not self.period_seconds:
-            return self._charge_from_start(x)
-        periods, phase = divmod(x, self.period_seconds)
-        whole = self._charge_from_start(self.period_seconds)
-        return periods * whole + self._charge_from_start(phase)
+    max_amps: float = MAX_AMPS
+    max_volts: float = 26.0  # the INA219's largest bus voltage (SBOS448)
+    why: str = "±320 mV across a 0.1 Ω shunt"
 
 
 def analytic_energy_wh(profile: Profile, t0: float, t1: float) -> float:
@@ -170,15 +69,33 @@ PROFILES: dict[str, dict[str, Any]] = {
     "step": {"steps": _STEPS, "period_seconds": 60.0, "start_epoch_seconds": 0.0},
 }
 _SYNONYMS = {"fridge": "refrigerator", "freezer": "refrigerator", "boiler": "water heater"}
-# Allowed (lowest, highest) per parameter; periods and time constants must also be above 0.
-_LIMITS: dict[str, tuple[float, float]] = (
-    dict.fromkeys(("amps", "off_amps"), (-MAX_AMPS, MAX_AMPS))
-    | dict.fromkeys(("period_seconds", "inrush_seconds", "step_seconds"), (0.0, math.inf))
-    | dict.fromkeys(("offset_seconds", "start_epoch_seconds"), (-math.inf, math.inf))
-    | {"volts": (0.0, MAX_VOLTS), "noise": (0.0, 0.2), "duty": (0.0, 1.0)}
-    | {"inrush_amps": (0.0, MAX_AMPS)}
-)
 _POSITIVE = frozenset({"period_seconds", "inrush_seconds"})
+
+
+class _Bounds:
+    """Allowed (lowest, highest) per parameter; periods and time constants must be above 0."""
+
+    def __init__(self, limits: LoadLimits) -> None:
+        amps, volts = limits.max_amps, limits.max_volts
+        self.why = limits.why
+        self.table: dict[str, tuple[float, float]] = (
+            dict.fromkeys(("amps", "off_amps"), (-amps, amps))
+            | dict.fromkeys(("period_seconds", "inrush_seconds", "step_seconds"), (0.0, math.inf))
+            | dict.fromkeys(("offset_seconds", "start_epoch_seconds"), (-math.inf, math.inf))
+            | {"volts": (0.0, volts), "noise": (0.0, 0.2), "duty": (0.0, 1.0)}
+            | {"inrush_amps": (0.0, amps)}
+        )
+
+    def number(self, key: str, value: Any, kind: str | None = None) -> float:
+        """`value` as a float, or ValueError naming `key`; `kind` says whose limits apply."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{key}: must be a number, got {value!r}")
+        kind = kind or key
+        low, high = self.table[kind]
+        if not low <= value <= high or (kind in _POSITIVE and value <= 0):
+            unit = f" A ({self.why})" if kind.endswith("amps") else ""
+            raise ValueError(f"{key}: {value} is outside {low:g}..{high:g}{unit}")
+        return float(value)
 
 
 def default_profile_name(appliance: str) -> str:
@@ -192,8 +109,13 @@ def default_profile_name(appliance: str) -> str:
     return "constant"
 
 
-def make_profile(simulation: Mapping[str, Any], default_for: str) -> Load:
-    """Build the `[appliances.simulation]` profile; ConfigError naming a bad key."""
+def make_profile(
+    simulation: Mapping[str, Any], default_for: str, limits: LoadLimits = LoadLimits()
+) -> Load:
+    """Build the `[appliances.simulation]` profile; ConfigError naming a bad key.
+
+    `limits` are those of the chip that measures the load (default: the INA219 breakout's).
+    """
     given = {key: value for key, value in simulation.items() if value is not None}
     name = given.pop("profile", None) or default_profile_name(default_for)
     seed = given.pop("seed", zlib.crc32(default_for.encode()))
@@ -207,39 +129,34 @@ def make_profile(simulation: Mapping[str, Any], default_for: str) -> Load:
             if key not in params:
                 raise ValueError(f"{key}: unknown key for profile {name!r}")
             params[key] = value
-        return _build(name, seed, params)
+        return _build(name, seed, params, _Bounds(limits))
     except ValueError as exc:
         raise ConfigError(f"appliance {default_for!r}: simulation.{exc}") from None
 
 
-def _number(key: str, value: Any, kind: str | None = None) -> float:
-    """`value` as a float, or ValueError naming `key`; `kind` says whose limits apply."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{key}: must be a number, got {value!r}")
-    kind = kind or key
-    low, high = _LIMITS[kind]
-    if not low <= value <= high or (kind in _POSITIVE and value <= 0):
-        unit = " A (±320 mV across a 0.1 Ω shunt)" if kind.endswith("amps") else ""
-        raise ValueError(f"{key}: {value} is outside {low:g}..{high:g}{unit}")
-    return float(value)
-
-
-def _build(name: str, seed: int, params: dict[str, Any]) -> Load:
-    volts, noise = _number("volts", params["volts"]), _number("noise", params["noise"])
+def _build(name: str, seed: int, params: dict[str, Any], bounds: _Bounds) -> Load:
+    number = bounds.number
+    volts, noise = number("volts", params["volts"]), number("noise", params["noise"])
+    top = bounds.table["amps"][1]
     if name == "constant":  # one level, held for ever
-        return Step(volts, noise, seed, ((0.0, _number("amps", params["amps"])),), None, 0.0)
+        level = ((0.0, number("amps", params["amps"])),)
+        return Step(volts, noise, seed, level, None, 0.0, max_amps=top)
     if name == "step":
-        return _build_step(volts, noise, seed, params)
+        return _build_step(volts, noise, seed, params, bounds)
     fields = ("amps", "off_amps", "period_seconds", "duty", "inrush_amps", "inrush_seconds")
-    numbers = {key: _number(key, params[key]) for key in fields}
+    numbers = {key: number(key, params[key]) for key in fields}
     offset = params["offset_seconds"]
     if offset is None:  # spread appliances' cycles apart, reproducibly
         offset = (noise_unit(seed, 0.0) + 1.0) / 2 * numbers["period_seconds"]
-    return Cycle(volts, noise, seed, **numbers, offset_seconds=_number("offset_seconds", offset))
+    offset = number("offset_seconds", offset)
+    return Cycle(volts, noise, seed, **numbers, offset_seconds=offset, max_amps=top)
 
 
-def _build_step(volts: float, noise: float, seed: int, params: dict[str, Any]) -> Load:
-    period = _number("period_seconds", params["period_seconds"], "step_seconds") or None
+def _build_step(
+    volts: float, noise: float, seed: int, params: dict[str, Any], bounds: _Bounds
+) -> Load:
+    number = bounds.number
+    period = number("period_seconds", params["period_seconds"], "step_seconds") or None
     raw = params["steps"]
     if not isinstance(raw, list | tuple) or not raw:
         raise ValueError("steps: must be a non-empty list of [seconds, amps] pairs")
@@ -248,9 +165,9 @@ def _build_step(volts: float, noise: float, seed: int, params: dict[str, Any]) -
         key = f"steps[{index}]"
         if not isinstance(pair, list | tuple) or len(pair) != 2:
             raise ValueError(f"{key}: must be a [seconds, amps] pair, got {pair!r}")
-        at = _number(key, pair[0], "step_seconds")
+        at = number(key, pair[0], "step_seconds")
         if (steps and at <= steps[-1][0]) or (period is not None and at >= period):
             raise ValueError(f"{key}: times must increase and stay below period_seconds")
-        steps.append((at, _number(key, pair[1], "amps")))
-    start = _number("start_epoch_seconds", params["start_epoch_seconds"])
-    return Step(volts, noise, seed, tuple(steps), period, start)
+        steps.append((at, number(key, pair[1], "amps")))
+    start = number("start_epoch_seconds", params["start_epoch_seconds"])
+    return Step(volts, noise, seed, tuple(steps), period, start, max_amps=bounds.table["amps"][1])

@@ -1,14 +1,21 @@
-"""Find INA219s on a bus for `energymon scan`: which addresses answer, and what answers."""
+"""Find chips on a bus for `energymon scan`: which addresses answer, and which driver fits.
+
+Every probe only reads. Chips with ID registers (INA226, INA260, INA3221, INA228) say what they
+are; the INA219 has none, so its register values are checked against what an INA219 can hold.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import errno
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from energymon.drivers import ina219 as reg
-from energymon.drivers.base import SMBusLike
+from energymon.drivers.base import SensorError, SMBusLike
+from energymon.drivers.driver import Driver, Identified
 
-__all__ = ["INA219_ADDRESSES", "ProbeResult", "probe"]
+__all__ = ["INA219_ADDRESSES", "Found", "ProbeResult", "identify", "inspect_ina219", "probe"]
 
 # A0 and A1 each tie to GND, VS+, SDA or SCL: 16 addresses (SBOS448, address pins).
 INA219_ADDRESSES = range(0x40, 0x50)
@@ -35,14 +42,60 @@ class ProbeResult:
 
 def probe(bus: SMBusLike, addresses: Iterable[int] = INA219_ADDRESSES) -> list[ProbeResult]:
     """Read (never write) the registers at each address; one result per address that answers."""
-    results = []
+    return [r for r in (inspect_ina219(bus, address) for address in addresses) if r is not None]
+
+
+def inspect_ina219(bus: SMBusLike, address: int) -> ProbeResult | None:
+    """How much the device at `address` looks like an INA219; None when nothing answers."""
+    try:
+        config = _read(bus, address, reg.REG_CONFIG)
+    except OSError:
+        return None  # no ACK: nothing at this address
+    return _inspect(bus, address, config)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """An address that answered and what is there: a driver's Identified, or why none fits."""
+
+    address: int
+    identified: Identified | None
+    detail: str
+
+
+def identify(
+    bus: SMBusLike, drivers: Sequence[Driver[Any]], addresses: Iterable[int]
+) -> list[Found]:
+    """Ask every driver's probe about each answering address; a chip that names itself wins.
+
+    An address whose device is bound to a kernel driver (EBUSY) is reported as such: the
+    `hwmon` driver reads it through sysfs.
+    """
+    found = []
     for address in addresses:
         try:
-            config = _read(bus, address, reg.REG_CONFIG)
-        except OSError:
-            continue  # no ACK: nothing at this address
-        results.append(_inspect(bus, address, config))
-    return results
+            bus.read_word_data(address, 0x00)  # every INA2xx has register 0 (configuration)
+        except OSError as exc:
+            if exc.errno == errno.EBUSY:
+                detail = 'in use by a kernel driver: read it with driver = "hwmon"'
+                found.append(Found(address, None, detail))
+            continue
+        matches = [m for m in (_ask(d, bus, address) for d in drivers) if m is not None]
+        matches.sort(key=lambda match: not match.certain)  # an ID register beats a likeness
+        if matches:
+            found.append(Found(address, matches[0], matches[0].detail))
+        else:
+            found.append(Found(address, None, "answers, but no driver recognises it"))
+    return found
+
+
+def _ask(driver: Driver[Any], bus: SMBusLike, address: int) -> Identified | None:
+    if driver.probe is None or driver.simulated_only:
+        return None
+    try:
+        return driver.probe(bus, address)
+    except (OSError, ValueError, SensorError):
+        return None  # registers the driver expects are missing or odd: not its chip
 
 
 def _read(bus: SMBusLike, address: int, register: int) -> int:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from energymon.domain.energy import Emitted, Sample, WindowAccumulator
+from energymon.domain.energy import SECONDS_PER_HOUR, Emitted, Sample, WindowAccumulator
 from energymon.domain.model import ApplianceStatus, Gap, Reading
 from energymon.drivers.base import Sensor, SensorError
 from energymon.service.clock import Clock
@@ -107,8 +107,8 @@ class BusSampler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         for channel in self.channels:
-            conversion = getattr(channel.sensor, "conversion_time_seconds", None)
-            if isinstance(conversion, float) and conversion > period_seconds:
+            conversion = channel.sensor.conversion_time_seconds
+            if conversion > period_seconds:
                 log.warning(
                     "oversampling faster than the sensor converts",
                     appliance=channel.name,
@@ -193,12 +193,14 @@ class BusSampler:
             if measurement.overflow:
                 state.overflow_count += 1
             factor = channel.calibration_factor
+            energy = measurement.energy_joules
             sample = Sample(
                 t=now.wall,
                 watts=measurement.watts * factor,
                 volts=measurement.bus_volts,
                 amps=measurement.amps * factor,
                 mono=now.mono,
+                counter_wh=None if energy is None else energy * factor / SECONDS_PER_HOUR,
             )
             if state.status is not ApplianceStatus.OK:
                 if state.status is ApplianceStatus.OFFLINE:
@@ -211,12 +213,11 @@ class BusSampler:
     def _stale(self, channel: Channel) -> None:
         state = channel.state
         state.stale_reads += 1
-        conversion = getattr(channel.sensor, "conversion_time_seconds", 0.0)
-        limit = max(STALE_SECONDS, 3 * conversion)
+        limit = max(STALE_SECONDS, 3 * channel.sensor.conversion_time_seconds)
         if state.stale_reads * self.period_seconds > limit:
             state.stale_reads = 0
-            where = getattr(channel.sensor, "address", None)
-            prefix = f"{self.name} address 0x{where:02X}: " if isinstance(where, int) else ""
+            where = channel.sensor.address
+            prefix = f"{self.name} address 0x{where:02X}: " if where is not None else ""
             reason = f"{prefix}no new conversion for {limit:.1f} s (ADC stopped?)"
             self._fail(channel, SensorError(reason))
 

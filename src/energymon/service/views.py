@@ -31,7 +31,7 @@ class ApplianceView:
     name: str
     driver: str
     bus: int
-    address: int
+    address: int | None  # None: a sensor found another way (hwmon by name)
     status: ApplianceStatus
     last_error: str | None
     error_count: int

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from energymon.drivers import Measurement, SensorError
-from energymon.drivers import ina219 as ina219_module
+from energymon.drivers import smbus as smbus_module
 from energymon.drivers.fakebus import FakeBus, RegisterChip, SimulatedINA219
 from energymon.drivers.ina219 import (
     INA219,
@@ -225,8 +225,8 @@ def test_byte_order_checks_catch_a_driver_that_skips_the_swap(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The same checks fail for a driver variant that sends and takes words unswapped."""
-    monkeypatch.setattr(ina219_module, "register_from_smbus", lambda word: word)
-    monkeypatch.setattr(ina219_module, "smbus_from_register", lambda value: value)
+    monkeypatch.setattr(smbus_module, "register_from_smbus", lambda word: word)
+    monkeypatch.setattr(smbus_module, "smbus_from_register", lambda value: value)
     with pytest.raises((AssertionError, SensorError)):
         _check_byte_order()
 

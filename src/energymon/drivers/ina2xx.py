@@ -1,0 +1,156 @@
+"""What the INA226, INA260 and INA3221 share: the configuration register, timing and IDs.
+
+Their configuration registers have one layout (SBOS547, SBOS656, SBOS576): RST in bit 15,
+AVG in bits 11..9, VBUSCT in 8..6, VSHCT in 5..3, MODE in 2..0; bits 14..12 are fixed on the
+INA226/INA260 and are the channel enables on the INA3221. Each chip names itself in two
+read-only registers: manufacturer ID 0xFE = 0x5449 ("TI") and a die ID in 0xFF.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from energymon.drivers.base import SMBusLike
+from energymon.drivers.driver import Identified
+from energymon.drivers.smbus import Registers
+
+__all__ = [
+    "AVERAGES",
+    "CONVERSION_MICROSECONDS",
+    "MANUFACTURER_TI",
+    "Averaging",
+    "ConversionTime",
+    "Mode",
+    "amps_and_watts",
+    "config_word",
+    "conversion_seconds",
+    "identify",
+    "names_itself",
+]
+
+REG_MANUFACTURER_ID = 0xFE
+REG_DIE_ID = 0xFF
+MANUFACTURER_TI = 0x5449  # "TI" in ASCII
+
+CONFIG_RST = 1 << 15  # write 1: every register back to its power-on value; self-clearing
+CONFIG_AVG_SHIFT = 9  # AVG2..AVG0, bits 11..9
+CONFIG_VBUSCT_SHIFT = 6  # VBUSCT2..0, bits 8..6
+CONFIG_VSHCT_SHIFT = 3  # VSHCT2..0, bits 5..3
+CONFIG_FIELD_MASK = 0b111
+MODE_SHUNT, MODE_BUS, MODE_CONTINUOUS = 0b001, 0b010, 0b100
+
+# Conversion time by VBUSCT/VSHCT code, and samples averaged by AVG code (same three datasheets).
+CONVERSION_MICROSECONDS = (140, 204, 332, 588, 1100, 2116, 4156, 8244)
+AVERAGES = (1, 4, 16, 64, 128, 256, 512, 1024)
+
+
+class ConversionTime(enum.IntEnum):
+    """VBUSCT/VSHCT codes, named by their conversion time."""
+
+    US_140 = 0
+    US_204 = 1
+    US_332 = 2
+    US_588 = 3
+    US_1100 = 4
+    US_2116 = 5
+    US_4156 = 6
+    US_8244 = 7
+
+
+class Averaging(enum.IntEnum):
+    """AVG codes, named by how many samples each result averages."""
+
+    SAMPLES_1 = 0
+    SAMPLES_4 = 1
+    SAMPLES_16 = 2
+    SAMPLES_64 = 3
+    SAMPLES_128 = 4
+    SAMPLES_256 = 5
+    SAMPLES_512 = 6
+    SAMPLES_1024 = 7
+
+
+class Mode(enum.IntEnum):
+    """MODE3..MODE1: bit 0 converts the shunt, bit 1 the bus, bit 2 continuously."""
+
+    POWER_DOWN = 0b000
+    SHUNT_TRIGGERED = 0b001
+    BUS_TRIGGERED = 0b010
+    SHUNT_AND_BUS_TRIGGERED = 0b011
+    SHUNT_CONTINUOUS = 0b101
+    BUS_CONTINUOUS = 0b110
+    SHUNT_AND_BUS_CONTINUOUS = 0b111
+
+
+def config_word(
+    *,
+    fixed_bits: int,
+    averaging: Averaging = Averaging.SAMPLES_4,
+    bus_time: ConversionTime = ConversionTime.US_1100,
+    shunt_time: ConversionTime = ConversionTime.US_1100,
+    mode: Mode = Mode.SHUNT_AND_BUS_CONTINUOUS,
+) -> int:
+    """The configuration register value; `fixed_bits` are bits 14..12 as the chip wants them."""
+    return (
+        fixed_bits
+        | averaging << CONFIG_AVG_SHIFT
+        | bus_time << CONFIG_VBUSCT_SHIFT
+        | shunt_time << CONFIG_VSHCT_SHIFT
+        | mode
+    )
+
+
+def conversion_seconds(config: int, channels: int = 1) -> float:
+    """Seconds from one result to the next: each enabled input's time, averaged, per channel."""
+    mode = config & CONFIG_FIELD_MASK
+    microseconds = 0
+    if mode & MODE_SHUNT:
+        microseconds += CONVERSION_MICROSECONDS[config >> CONFIG_VSHCT_SHIFT & CONFIG_FIELD_MASK]
+    if mode & MODE_BUS:
+        microseconds += CONVERSION_MICROSECONDS[config >> CONFIG_VBUSCT_SHIFT & CONFIG_FIELD_MASK]
+    averages = AVERAGES[config >> CONFIG_AVG_SHIFT & CONFIG_FIELD_MASK]
+    return microseconds * averages * channels * 1e-6
+
+
+def names_itself(bus: SMBusLike, address: int, die_id: int) -> bool:
+    """Whether the chip at `address` reads TI's manufacturer ID and this die ID (reads only)."""
+    registers = Registers(bus, address, retries=0)
+    return (
+        registers.read(REG_MANUFACTURER_ID) == MANUFACTURER_TI
+        and registers.read(REG_DIE_ID) == die_id
+    )
+
+
+def identify(
+    bus: SMBusLike, address: int, *, driver: str, die_id: int, bus_register: int, bus_lsb: float
+) -> Identified | None:
+    """`scan`'s answer for a chip with ID registers: its name and its bus voltage."""
+    if not names_itself(bus, address, die_id):
+        return None
+    volts = Registers(bus, address, retries=0).read(bus_register) * bus_lsb
+    detail = f"{driver.upper()} (manufacturer 0x{MANUFACTURER_TI:04X}, die 0x{die_id:04X})"
+    return Identified(driver, detail, volts)
+
+
+def amps_and_watts(
+    *,
+    calibrated: bool,
+    shunt: int,
+    current: int,
+    power: int,
+    volts: float,
+    current_lsb: float,
+    power_lsb: float,
+) -> tuple[float, float]:
+    """Signed amps and watts from a calibrated chip's registers (INA219, INA226).
+
+    The power register holds a magnitude: it takes the current's sign. Until a conversion has
+    completed under our calibration (`calibrated`), current and power still hold results computed
+    without it (0 after a reset); the shunt register does not depend on it and gives the reading.
+    With the calibrations we write the current register equals the shunt register.
+    """
+    if calibrated:
+        watts = power * power_lsb
+        return current * current_lsb, -watts if current < 0 else watts
+    amps = shunt * current_lsb
+    return amps, amps * volts
