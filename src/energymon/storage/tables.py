@@ -4,20 +4,21 @@ This is storage's internal contract, not a second store interface: the service a
 speak only `ReadingStore` (base.py). A backend keeps its tiers (raw readings keyed by appliance
 and timestamp; minute, hour and local-day rollups keyed by appliance and bucket start) in its own
 way, and hands them, as a `Tables`, to the queries of tiers.py and the dedupe rules of dedupe.py,
-so every backend answers alike. SqliteTables and MemoryTables implement it.
+so every backend answers alike. SqliteTables and MemoryTables implement it. A `Snapshot` is the
+tables with the buffer as it was at the same moment: what one query reads (buffered.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from energymon.domain.buckets import Tier
-from energymon.domain.model import DailyStats, Reading
+from energymon.domain.model import DailyStats, Gap, Reading
 from energymon.domain.resample import Grouping
 from energymon.domain.stats import Rollups
 
-__all__ = ["NOTHING_PRUNED_MS", "Horizon", "Tables"]
+__all__ = ["NOTHING_PRUNED_MS", "Horizon", "Snapshot", "Tables"]
 
 NOTHING_PRUNED_MS = -(2**62)
 
@@ -49,6 +50,10 @@ class Tables(Protocol):
         """Timestamps of one appliance's raw readings in [first_ms, last_ms]."""
         ...
 
+    def latest(self, appliance_id: int, limit: int) -> list[Reading]:
+        """The last `limit` raw readings of one appliance, in any order."""
+        ...
+
     def rollups_between(
         self, tier: Tier, appliance_id: int | None, start_ms: int, end_ms: int
     ) -> Rollups:
@@ -68,3 +73,28 @@ class Tables(Protocol):
     def daily_stats(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[DailyStats]:
         """`stats.daily_stats` of the day rollups starting in [start_ms, end_ms)."""
         ...
+
+    def lifetime(self) -> dict[int, float]:
+        """Stored lifetime energy per appliance: the positive energy of all its days."""
+        ...
+
+    def imported_energy(self) -> dict[int, float]:
+        """The part of the lifetime energy that imports added, per appliance."""
+        ...
+
+    def gaps_between(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[Gap]:
+        """Stored gaps overlapping [start_ms, end_ms)."""
+        ...
+
+
+_T_co = TypeVar("_T_co", bound=Tables, covariant=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot(Generic[_T_co]):
+    """Committed tables, with the buffer and the pruning horizon as they were at that moment."""
+
+    tables: _T_co
+    pending: list[Reading]
+    gaps: list[Gap]
+    horizon: Horizon

@@ -62,6 +62,13 @@ class MemoryTables:
     def raw_timestamps(self, appliance_id: int, first_ms: int, last_ms: int) -> set[int]:
         return {ts for owner, ts in self.raw if owner == appliance_id and first_ms <= ts <= last_ms}
 
+    def latest(self, appliance_id: int, limit: int) -> list[Reading]:
+        mine = sorted(
+            (r for (owner, _), r in self.raw.items() if owner == appliance_id),
+            key=lambda r: r.timestamp_ms,
+        )
+        return mine[-limit:] if limit > 0 else []
+
     def rollups_between(
         self, tier: Tier, appliance_id: int | None, start_ms: int, end_ms: int
     ) -> Rollups:
@@ -101,6 +108,16 @@ class MemoryTables:
         for (appliance_id, _), day in self.rollups[Tier.DAY].items():
             totals[appliance_id] = totals.get(appliance_id, 0.0) + day.energy_in_wh
         return totals
+
+    def imported_energy(self) -> dict[int, float]:
+        return dict(self.imported_wh)
+
+    def gaps_between(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[Gap]:
+        return [
+            gap
+            for (owner, _), gap in self.gaps.items()
+            if gap.start_ms < end_ms and gap.end_ms > start_ms and appliance_id in (None, owner)
+        ]
 
     def add_imported(self, readings: Iterable[Reading]) -> None:
         for appliance_id, energy_wh in lifetime_energy_wh(readings).items():

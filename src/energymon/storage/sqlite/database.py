@@ -15,30 +15,18 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from energymon.domain.model import Gap, Reading
 from energymon.storage.buffer import PendingBuffer
 from energymon.storage.sqlite import schema
 from energymon.storage.sqlite.tables import SqliteTables
-from energymon.storage.tables import Horizon
+from energymon.storage.tables import Horizon, Snapshot
 
-__all__ = ["Snapshot", "SqliteDatabase"]
+__all__ = ["SqliteDatabase"]
 
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """A read transaction, with the buffer and the pruning horizon as they were at its start."""
-
-    tables: SqliteTables
-    pending: list[Reading]
-    gaps: list[Gap]
-    horizon: Horizon
 
 
 MAX_READERS = 4  # concurrent queries; more wait their turn (each takes milliseconds)
@@ -114,7 +102,7 @@ class SqliteDatabase:
         return new
 
     @contextlib.contextmanager
-    def snapshot(self, buffer: PendingBuffer) -> Iterator[Snapshot]:
+    def snapshot(self, buffer: PendingBuffer) -> Iterator[Snapshot[SqliteTables]]:
         """A read transaction and `buffer`'s contents at the same moment (never nest these)."""
         with self._reader_slots:
             try:
@@ -125,7 +113,9 @@ class SqliteDatabase:
                 yield snapshot
 
     @contextlib.contextmanager
-    def _reading(self, conn: sqlite3.Connection, buffer: PendingBuffer) -> Iterator[Snapshot]:
+    def _reading(
+        self, conn: sqlite3.Connection, buffer: PendingBuffer
+    ) -> Iterator[Snapshot[SqliteTables]]:
         try:
             with self._snapshot_lock:
                 conn.execute("BEGIN")

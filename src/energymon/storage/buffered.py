@@ -1,0 +1,143 @@
+"""BufferedStore: the half of a ReadingStore every backend shares, written once.
+
+A backend keeps its committed tiers its own way; in front of them sits the same PendingBuffer,
+and every query reads the tables and the buffer as they were at one moment (a `Snapshot`) and
+answers through the shared queries of tiers.py. So a backend writes its flushes, imports,
+pruning and operations, and `_snapshot`; buffering, the queries and `health` come from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from typing import TypedDict
+from zoneinfo import ZoneInfo
+
+from energymon.domain.buckets import DAY_MS
+from energymon.domain.model import DailyStats, Gap, Reading
+from energymon.storage import tiers
+from energymon.storage.base import LifetimeEnergy, StoreHealth
+from energymon.storage.buffer import PendingBuffer
+from energymon.storage.tables import Snapshot, Tables
+
+__all__ = ["BufferedStore", "StoreOptions"]
+
+
+class StoreOptions(TypedDict, total=False):
+    """The keyword options every store takes beside its location (see BufferedStore)."""
+
+    retention_days: int
+    minute_retention_days: int
+    max_buffered_readings: int
+    clock: Callable[[], float]
+
+
+class BufferedStore:
+    """Buffering, queries and health over a backend's `_snapshot()` (see the module docstring).
+
+    Args:
+        zone: whose local midnights bound the day rollups.
+        retention_days, minute_retention_days: how long raw readings and minute rollups stay.
+        max_buffered_readings: readings held in memory while writes fail; oldest dropped beyond.
+        clock: epoch seconds, for `health().last_flush_ms`.
+    """
+
+    def __init__(
+        self,
+        *,
+        zone: ZoneInfo,
+        retention_days: int = 7,
+        minute_retention_days: int = 90,
+        max_buffered_readings: int = 500_000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.zone = zone
+        self._retention_ms = retention_days * DAY_MS
+        self._minute_retention_ms = minute_retention_days * DAY_MS
+        self._clock = clock
+        self._buffer = PendingBuffer(max_buffered_readings)
+        self._live = tiers.LiveEnergy()
+        self._last_flush_ms: int | None = None
+        self._last_error: str | None = None
+
+    def _snapshot(self) -> AbstractContextManager[Snapshot[Tables]]:
+        """The committed tables and the buffer at one moment, for one query."""
+        raise NotImplementedError
+
+    def _now_ms(self) -> int:
+        return round(self._clock() * 1000)
+
+    def _kept_from_ms(self, now_ms: int) -> tuple[int, int]:
+        """From when raw readings and minute rollups are kept at `now_ms`, by retention."""
+        return now_ms - self._retention_ms, now_ms - self._minute_retention_ms
+
+    def _kept_in_memory(self, what: str) -> str:
+        """`what` failed, said with what the buffer holds meanwhile: the health's last error."""
+        return f"{what}; {self._buffer.pending} readings kept in memory for the next flush"
+
+    def append(self, readings: Iterable[Reading]) -> None:
+        """Buffer readings for the next flush (thread-safe, no I/O)."""
+        self._buffer.append(readings)
+
+    def record_gap(self, gap: Gap) -> None:
+        """Buffer a gap for the next flush."""
+        self._buffer.add_gap(gap)
+
+    def latest(self, appliance_id: int, limit: int) -> list[Reading]:
+        """The last `limit` readings of one appliance, oldest first."""
+        with self._snapshot() as snap:
+            stored = snap.tables.latest(appliance_id, limit) if limit > 0 else []
+        return tiers.latest_of(stored, snap.pending, appliance_id, limit)
+
+    def readings_between(
+        self, start_ms: int, end_ms: int, appliance_id: int | None, max_points: int
+    ) -> list[Reading]:
+        """Readings in [start_ms, end_ms), at most `max_points` per appliance (bucket means)."""
+        with self._snapshot() as snap:
+            return tiers.readings_between(
+                snap.tables,
+                snap.pending,
+                span=(start_ms, end_ms),
+                appliance_id=appliance_id,
+                max_points=max_points,
+                horizon=snap.horizon,
+                zone=self.zone,
+            )
+
+    def daily_stats(
+        self, first_day: dt.date, last_day: dt.date, appliance_id: int | None
+    ) -> list[DailyStats]:
+        """Stats per local day with readings, from day rollups and the buffer only."""
+        with self._snapshot() as snap:
+            return tiers.daily_stats_of(
+                snap.tables, snap.pending, (first_day, last_day), appliance_id, self.zone
+            )
+
+    def lifetime_energy_wh(self) -> dict[int, float]:
+        """Energy each appliance has used since records began, buffered readings included."""
+        with self._snapshot() as snap:
+            return tiers.lifetime_of(snap.tables.lifetime(), snap.pending)
+
+    def lifetime_energy(self) -> LifetimeEnergy:
+        """Lifetime energy split into live and imported, from one snapshot."""
+        with self._snapshot() as snap:
+            total_wh = tiers.lifetime_of(snap.tables.lifetime(), snap.pending)
+            imported_wh = snap.tables.imported_energy()
+        return self._live.split(total_wh, imported_wh)
+
+    def gaps_between(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[Gap]:
+        """Recorded and buffered gaps overlapping [start_ms, end_ms)."""
+        with self._snapshot() as snap:
+            stored = snap.tables.gaps_between(start_ms, end_ms, appliance_id)
+        return tiers.gaps_of((*stored, *snap.gaps), start_ms, end_ms, appliance_id)
+
+    def health(self) -> StoreHealth:
+        """Last good flush, readings pending and dropped, the last error (None once healed)."""
+        return StoreHealth(
+            last_flush_ms=self._last_flush_ms,
+            pending_readings=self._buffer.pending,
+            dropped_readings=self._buffer.dropped,
+            last_error=self._last_error,
+        )
