@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 import starlette
 
@@ -89,22 +90,24 @@ class _FailingStore(MemoryStore):
         raise self.error
 
 
+def _history_with_a_failing_store(tmp_path: Path, error: Exception) -> httpx.Response:
+    """GET /energy/history of an app whose store fails every query with `error`."""
+    settings = real_driver_settings(tmp_path)
+    store = _FailingStore(error, zone=settings.zone)
+    with running_app(settings, store=store, csv_log=False) as app:
+        return app.client.get("/energy/history")
+
+
 def test_unexpected_error_is_json_500(tmp_path: Path) -> None:
     """A bug in a query answers 500 with a JSON detail and no internals."""
-    settings = real_driver_settings(tmp_path)
-    store = _FailingStore(RuntimeError("boom"), zone=settings.zone)
-    with running_app(settings, store=store, csv_log=False) as app:
-        response = app.client.get("/energy/history")
+    response = _history_with_a_failing_store(tmp_path, RuntimeError("boom"))
     assert response.status_code == 500
     assert response.json() == {"detail": "internal server error"}
 
 
 def test_storage_failure_is_503(tmp_path: Path) -> None:
     """A storage error in a query answers 503 naming the storage problem."""
-    settings = real_driver_settings(tmp_path)
-    store = _FailingStore(StorageError("database is locked"), zone=settings.zone)
-    with running_app(settings, store=store, csv_log=False) as app:
-        response = app.client.get("/energy/history")
+    response = _history_with_a_failing_store(tmp_path, StorageError("database is locked"))
     assert response.status_code == 503
     assert response.json() == {"detail": "storage unavailable: database is locked"}
 

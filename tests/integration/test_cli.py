@@ -89,13 +89,22 @@ def _seed_csv(start: dt.datetime, minutes: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _midnight_today() -> dt.datetime:
+    return dt.datetime.now(ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _todays_log(directory: Path, minutes: int) -> Path:
+    """A seed CSV log of both appliances, a row a minute for `minutes` from local midnight."""
+    log = directory / "energy_monitor.log"
+    log.write_text(_seed_csv(_midnight_today(), minutes), encoding="utf-8")
+    return log
+
+
 def test_import_is_idempotent_and_export_gives_the_rows_back(
     config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Importing a seed CSV log twice stores it once; export prints the same rows."""
-    start = dt.datetime.now(ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
-    log = tmp_path / "energy_monitor.log"
-    log.write_text(_seed_csv(start, 120), encoding="utf-8")
+    log = _todays_log(tmp_path, 120)
     assert main(["import", "--config", str(config), str(log)]) == 0
     first = capsys.readouterr().out
     assert "240 new readings stored" in first
@@ -131,9 +140,7 @@ def test_export_json_lines(
     config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`export --format json` prints one object per reading with the seed's key names."""
-    start = dt.datetime.now(ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
-    log = tmp_path / "energy_monitor.log"
-    log.write_text(_seed_csv(start, 3), encoding="utf-8")
+    log = _todays_log(tmp_path, 3)
     main(["import", "--config", str(config), str(log)])
     capsys.readouterr()
     assert (
@@ -206,7 +213,7 @@ def test_import_adds_past_days_to_the_csv_log_and_names_what_it_left_out(
 ) -> None:
     """Retained past days go into the CSV log's files; today's and expired rows stay in the
     database only, and the output says so."""
-    today = dt.datetime.now(ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = _midnight_today()
     past = _seed_csv(today - dt.timedelta(days=2, hours=-10), 3)
     expired = _seed_csv(today - dt.timedelta(days=20), 2)
     log = tmp_path / "history.csv"
@@ -229,9 +236,7 @@ def test_a_removed_appliance_can_be_exported_and_then_forgotten(
 ) -> None:
     """Data of an appliance dropped from the configuration stays reachable by its id until
     `forget ID --yes` deletes it; the other appliances keep theirs."""
-    start = dt.datetime.now(ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
-    log = tmp_path / "energy_monitor.log"
-    log.write_text(_seed_csv(start, 3), encoding="utf-8")
+    log = _todays_log(tmp_path, 3)
     main(["import", "--config", str(config), str(log)])
     assert main(["forget", "--config", str(config), "2"]) == 1
     assert "appliance 2 (Pump) is in the configuration" in capsys.readouterr().err

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -76,30 +76,37 @@ def test_a_flush_failing_at_its_last_write_leaves_nothing_behind(store: SqliteSt
     assert store.flush().readings == 10
 
 
-def test_readers_never_see_raw_rows_without_their_rollups(store: SqliteStore) -> None:
-    """While flushes run, every snapshot holds as many raw rows as its rollups count."""
+@contextlib.contextmanager
+def writing(store: SqliteStore, per_flush: int) -> Iterator[Callable[[], int]]:
+    """A thread that flushes `per_flush` new one-second readings at a time until the block
+    ends; yields how many flushes it has committed so far."""
     stop = threading.Event()
     flushes = 0
 
     def writer() -> None:
         nonlocal flushes
         while not stop.is_set():
-            store.append(seconds(T0_MS + flushes * 50_000, 50))
+            store.append(seconds(T0_MS + flushes * per_flush * 1000, per_flush))
             store.flush()
             flushes += 1
 
     thread = threading.Thread(target=writer)
     thread.start()
-    seen = []
     try:
-        with raw_connection(store.path) as conn:
-            while flushes < 100:
-                with conn:  # one read transaction: one snapshot
-                    conn.execute("BEGIN")
-                    seen.append(counts(conn))
+        yield lambda: flushes
     finally:
         stop.set()
         thread.join()
+
+
+def test_readers_never_see_raw_rows_without_their_rollups(store: SqliteStore) -> None:
+    """While flushes run, every snapshot holds as many raw rows as its rollups count."""
+    seen = []
+    with writing(store, per_flush=50) as flushes, raw_connection(store.path) as conn:
+        while flushes() < 100:
+            with conn:  # one read transaction: one snapshot
+                conn.execute("BEGIN")
+                seen.append(counts(conn))
     assert all(raw == minutes == days for raw, minutes, days in seen)
     assert len(set(seen)) > 10
 
@@ -160,28 +167,13 @@ def test_backup_while_writing_is_a_consistent_single_file(
     store: SqliteStore, tmp_path: Path
 ) -> None:
     """Backups taken while another thread flushes are sound snapshots, complete up to a flush."""
-    stop = threading.Event()
-    flushed = 0
-
-    def writer() -> None:
-        nonlocal flushed
-        while not stop.is_set():
-            store.append(seconds(T0_MS + flushed * 1000, 100))
-            store.flush()
-            flushed += 100
-
-    thread = threading.Thread(target=writer)
-    thread.start()
     copies = []
-    try:
+    with writing(store, per_flush=100) as flushes:
         for number in range(3):
-            flushed_before = flushed
+            flushed_before = flushes() * 100
             dest = tmp_path / f"backup-{number}.db"
             store.backup(dest)
             copies.append((dest, flushed_before))
-    finally:
-        stop.set()
-        thread.join()
     for dest, flushed_before in copies:
         assert not dest.with_name(dest.name + "-wal").exists()
         with raw_connection(dest) as conn:
