@@ -9,6 +9,7 @@ from starlette.responses import StreamingResponse
 
 from energymon.api.deps import ApplianceId, MonitorDep, OptionalApplianceId, StreamsDep
 from energymon.api.errors import error_responses
+from energymon.api.routes import text_responses
 from energymon.api.schemas import EnergyNow, HistoryResponse, SummaryOut
 from energymon.domain.tariff import Period
 
@@ -54,14 +55,13 @@ def energy_summary(
 @router.get(
     "/energy/stream",
     response_class=StreamingResponse,
-    responses={
-        200: {
-            "description": "Server-Sent Events: one `data:` line per new reading, JSON shaped "
-            "like an item of /energy/history; `: keep-alive` comments while idle.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
-        },
-        **error_responses(401, 404),
-    },
+    responses=text_responses(
+        "Server-Sent Events: one `data:` line per new reading, JSON shaped "
+        "like an item of /energy/history; `: keep-alive` comments while idle.",
+        "text/event-stream",
+        401,
+        404,
+    ),
 )
 async def energy_stream(
     monitor: MonitorDep, streams: StreamsDep, appliance_id: OptionalApplianceId = None

@@ -10,6 +10,7 @@ from starlette.responses import StreamingResponse
 
 from energymon.api.deps import LogFilesDep, MonitorDep, OptionalApplianceId
 from energymon.api.errors import error_responses
+from energymon.api.routes import text_responses
 from energymon.api.schemas import HistoricalResponse
 
 __all__ = ["router"]
@@ -39,14 +40,11 @@ def historical_data(
 @router.get(
     "/download/energy-monitor",
     response_class=StreamingResponse,
-    responses={
-        200: {
-            "description": "The CSV log (`timestamp,watts,appliance_id`), retained days, "
-            "oldest first, header once.",
-            "content": {"text/csv": {"schema": {"type": "string"}}},
-        },
-        **error_responses(401),
-    },
+    responses=text_responses(
+        "The CSV log (`timestamp,watts,appliance_id`), retained days, oldest first, header once.",
+        "text/csv",
+        401,
+    ),
 )
 def download_energy_log(log_files: LogFilesDep) -> StreamingResponse:
     """The seed's energy monitor CSV log as an attachment, streamed."""
@@ -56,13 +54,7 @@ def download_energy_log(log_files: LogFilesDep) -> StreamingResponse:
 @router.get(
     "/download/api",
     response_class=StreamingResponse,
-    responses={
-        200: {
-            "description": "The API access log, oldest first.",
-            "content": {"text/plain": {"schema": {"type": "string"}}},
-        },
-        **error_responses(401),
-    },
+    responses=text_responses("The API access log, oldest first.", "text/plain", 401),
 )
 def download_access_log(log_files: LogFilesDep) -> StreamingResponse:
     """The API access log (rotated days, then today) as an attachment, streamed."""

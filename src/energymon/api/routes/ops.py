@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
 from energymon.api.deps import MonitorDep, RegistryDep
-from energymon.api.errors import error_responses
 from energymon.api.health import HealthResponse
 from energymon.api.metrics import render
+from energymon.api.routes import text_responses
 
 __all__ = ["public_router", "router"]
 
@@ -31,13 +31,11 @@ def health(monitor: MonitorDep, response: Response) -> HealthResponse:
 @router.get(
     "/metrics",
     response_class=PlainTextResponse,
-    responses={
-        200: {
-            "description": "Prometheus text exposition (OpenMetrics when the scraper asks)",
-            "content": {"text/plain": {"schema": {"type": "string"}}},
-        },
-        **error_responses(401),
-    },
+    responses=text_responses(
+        "Prometheus text exposition (OpenMetrics when the scraper asks)",
+        "text/plain",
+        401,
+    ),
 )
 def metrics(registry: RegistryDep, request: Request) -> Response:
     """Power, energy, sensor, sampler and storage figures, read at scrape time."""
