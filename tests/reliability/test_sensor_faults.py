@@ -27,6 +27,7 @@ from tests.reliability.support import (
     lifetime_wh,
     metric_families,
 )
+from tests.support.fakes import ChipWire
 
 ADDRESSES = {a["id"]: a["address"] for a in APPLIANCES}
 INTERVAL_SECONDS = 0.1  # tests.e2e.support.config_mapping's storage interval
@@ -36,29 +37,21 @@ OFFLINE_TIMEOUT_SECONDS = 5.0
 CONSTANT_WATTS = 12.0  # the "constant" profile: 1 A at 12 V
 
 
-class LooseWire:
+class LooseWire(ChipWire):
     """Between the bus and a chip: each transaction is refused (the chip NACKs) at `rate`."""
 
     def __init__(self, chip: SimulatedINA219, seed: int) -> None:
-        self.chip = chip
+        super().__init__(chip)
+        self.simulated = chip
         self.rate = 0.0
         self.nacks = 0
         self._rng = random.Random(seed)
 
-    def _maybe_nack(self) -> None:
+    def before_transaction(self) -> None:
+        """Make the chip refuse the next transaction, at `rate`."""
         if self._rng.random() < self.rate:
             self.nacks += 1
-            self.chip.nack(1)  # the chip itself refuses the next transaction
-
-    def read_register(self, register: int) -> int:
-        """Read through the loose wire."""
-        self._maybe_nack()
-        return self.chip.read_register(register)
-
-    def write_register(self, register: int, value: int) -> None:
-        """Write through the loose wire."""
-        self._maybe_nack()
-        self.chip.write_register(register, value)
+            self.simulated.nack(1)  # the chip itself refuses the next transaction
 
 
 def _health(app: InProcess) -> dict[str, Any]:

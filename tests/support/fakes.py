@@ -1,11 +1,12 @@
-"""Hand-written fakes shared by tests: a scripted sensor (the clock fake is
-`energymon.service.clock.ManualClock`)."""
+"""Hand-written fakes shared by tests: a scripted sensor, a wire between the bus and a chip
+(the clock fake is `energymon.service.clock.ManualClock`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from energymon.drivers.base import Measurement, SensorError
+from energymon.drivers.fakebus import RegisterChip
 from energymon.service.clock import Clock
 
 
@@ -45,3 +46,24 @@ class ScriptedSensor:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+class ChipWire:
+    """Between the fake bus and a chip: `before_transaction` runs ahead of every read and
+    write, and a test's subclass injects its fault there (a NACK, an OSError)."""
+
+    def __init__(self, chip: RegisterChip) -> None:
+        self.chip = chip
+
+    def before_transaction(self) -> None:
+        """Nothing: a sound wire."""
+
+    def read_register(self, register: int) -> int:
+        """Read the chip's register through the wire."""
+        self.before_transaction()
+        return self.chip.read_register(register)
+
+    def write_register(self, register: int, value: int) -> None:
+        """Write the chip's register through the wire."""
+        self.before_transaction()
+        self.chip.write_register(register, value)

@@ -24,6 +24,7 @@ from energymon.drivers.ina219 import (
 )
 from energymon.drivers.profiles import Profile
 from energymon.service.clock import ManualClock
+from tests.support.fakes import ChipWire
 
 ADDRESS = 0x41
 REG_CONFIG, REG_SHUNT, REG_BUS, REG_POWER, REG_CURRENT, REG_CALIBRATION = range(6)
@@ -82,25 +83,18 @@ class RegisterFile:
         self.registers[register] = value
 
 
-class Flaky:
+class Flaky(ChipWire):
     """Wraps a chip: the next `failures` transactions raise OSError(`code`); counts attempts."""
 
     def __init__(self, chip: RegisterChip, code: int, failures: int) -> None:
-        self.chip, self.code, self.failures, self.attempts = chip, code, failures, 0
+        super().__init__(chip)
+        self.code, self.failures, self.attempts = code, failures, 0
 
-    def _attempt(self) -> None:
+    def before_transaction(self) -> None:
         self.attempts += 1
         if self.failures:
             self.failures -= 1
             raise OSError(self.code, errno.errorcode.get(self.code, "error"))
-
-    def read_register(self, register: int) -> int:
-        self._attempt()
-        return self.chip.read_register(register)
-
-    def write_register(self, register: int, value: int) -> None:
-        self._attempt()
-        self.chip.write_register(register, value)
 
 
 # The TI datasheet's worked example: 10 A through 2 mΩ at 11.98 V. With calibration 4096 the
