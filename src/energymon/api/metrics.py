@@ -2,7 +2,8 @@
 
 Nothing is counted twice: every figure comes from the monitor when Prometheus asks, so there is
 no second set of counters to keep in step with the sampler. The registry is our own, not
-prometheus_client's global one, so apps built in one process (tests) never collide.
+prometheus_client's global one, so apps built in one process (tests) never collide. The
+per-appliance, per-sampler and per-publisher families are declared as data in series.py.
 """
 
 from __future__ import annotations
@@ -15,24 +16,19 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from energymon import __version__
-from energymon.domain.model import ApplianceStatus
+from energymon.api.series import (
+    APPLIANCE_LABELS,
+    APPLIANCE_SERIES,
+    PUBLISHER_LABELS,
+    PUBLISHER_SERIES,
+    SAMPLER_LABELS,
+    SAMPLER_SERIES,
+    ApplianceRow,
+    families,
+)
 from energymon.service.monitor import Monitor
-from energymon.service.views import PublisherView
 
 __all__ = ["MonitorCollector", "build_registry", "render"]
-
-JOULES_PER_WH = 3600.0
-APPLIANCE_LABELS = ("appliance_id", "appliance")
-SAMPLER_LABELS = ("sampler",)
-PUBLISHER_LABELS = ("publisher",)
-
-
-def _gauge(name: str, documentation: str, labels: tuple[str, ...]) -> GaugeMetricFamily:
-    return GaugeMetricFamily(name, documentation, labels=labels)
-
-
-def _counter(name: str, documentation: str, labels: tuple[str, ...]) -> CounterMetricFamily:
-    return CounterMetricFamily(name, documentation, labels=labels)
 
 
 class MonitorCollector(Collector):
@@ -45,61 +41,17 @@ class MonitorCollector(Collector):
         """Read the monitor now (blocking: call off the event loop)."""
         health = self.monitor.health.report()
         lifetime = self.monitor.queries.lifetime_energy()
-
-        watts = _gauge("energymon_power_watts", "Power of the latest reading.", APPLIANCE_LABELS)
-        volts = _gauge(
-            "energymon_bus_volts", "Bus voltage of the latest reading.", APPLIANCE_LABELS
-        )
-        amps = _gauge("energymon_current_amps", "Current of the latest reading.", APPLIANCE_LABELS)
-        energy = _counter(
-            "energymon_energy_joules",
-            "Energy measured live since records began (imported history is not in it).",
+        yield from families(
+            APPLIANCE_SERIES,
             APPLIANCE_LABELS,
+            (([str(a.id), a.name], ApplianceRow(a, lifetime)) for a in health.appliances),
         )
-        imported = _counter(
-            "energymon_imported_energy_joules",
-            "Energy of history brought in by `energymon import`, booked to its own days.",
-            APPLIANCE_LABELS,
+        yield from families(
+            SAMPLER_SERIES, SAMPLER_LABELS, (([s.name], s) for s in health.samplers)
         )
-        errors = _counter(
-            "energymon_sensor_errors", "Failed sensor reads since start.", APPLIANCE_LABELS
-        )
-        overflows = _counter(
-            "energymon_sensor_overflows", "Readings beyond the shunt range.", APPLIANCE_LABELS
-        )
-        up = _gauge("energymon_sensor_up", "1 while the sensor answers.", APPLIANCE_LABELS)
-        for appliance in health.appliances:
-            labels = [str(appliance.id), appliance.name]
-            reading = appliance.last_reading
-            # An offline sensor's last values would flatline a graph: report none instead.
-            if reading is not None and appliance.status is ApplianceStatus.OK:
-                watts.add_metric(labels, reading.watts)
-                if reading.volts is not None:
-                    volts.add_metric(labels, reading.volts)
-                if reading.amps is not None:
-                    amps.add_metric(labels, reading.amps)
-            energy.add_metric(labels, lifetime.live_wh.get(appliance.id, 0.0) * JOULES_PER_WH)
-            imported.add_metric(labels, lifetime.imported_wh.get(appliance.id, 0.0) * JOULES_PER_WH)
-            errors.add_metric(labels, appliance.error_count)
-            overflows.add_metric(labels, appliance.overflow_count)
-            up.add_metric(labels, 1.0 if appliance.status is ApplianceStatus.OK else 0.0)
-        yield from (watts, volts, amps, energy, imported, errors, overflows, up)
-
-        lag = _gauge("energymon_sampler_lag_seconds", "Lag of the last tick.", SAMPLER_LABELS)
-        lag_p99 = _gauge(
-            "energymon_sampler_lag_p99_seconds", "99th percentile of recent lags.", SAMPLER_LABELS
-        )
-        missed = _counter(
-            "energymon_sampler_missed_periods", "Sampling periods skipped.", SAMPLER_LABELS
-        )
-        stuck = _gauge("energymon_sampler_stuck", "1 while the sampler is stuck.", SAMPLER_LABELS)
-        for sampler in health.samplers:
-            labels = [sampler.name]
-            lag.add_metric(labels, sampler.last_lag_seconds)
-            lag_p99.add_metric(labels, sampler.p99_lag_seconds)
-            missed.add_metric(labels, sampler.missed_periods)
-            stuck.add_metric(labels, 1.0 if sampler.stuck else 0.0)
-        yield from (lag, lag_p99, missed, stuck, *_publisher_metrics(health.publishers))
+        if health.publishers:  # nothing when no publisher (MQTT) is configured
+            rows = (([p.name], p) for p in health.publishers)
+            yield from families(PUBLISHER_SERIES, PUBLISHER_LABELS, rows)
 
         store = health.storage
         yield GaugeMetricFamily(
@@ -143,49 +95,11 @@ class MonitorCollector(Collector):
         yield GaugeMetricFamily(
             "energymon_healthy", "1 unless the service cannot record.", value=float(health.healthy)
         )
-        info = _gauge("energymon_build_info", "The running energymon version.", ("version",))
+        info = GaugeMetricFamily(
+            "energymon_build_info", "The running energymon version.", labels=("version",)
+        )
         info.add_metric([__version__], 1.0)
         yield info
-
-
-def _publisher_metrics(publishers: list[PublisherView]) -> Iterator[Metric]:
-    """Each publisher's (MQTT) link and message counts; nothing when none is configured."""
-    connected = _gauge(
-        "energymon_publisher_connected", "1 while connected to the broker.", PUBLISHER_LABELS
-    )
-    published = _counter(
-        "energymon_publisher_messages_published",
-        "Messages the broker acknowledged (QoS 1) or took (QoS 0).",
-        PUBLISHER_LABELS,
-    )
-    failed = _counter(
-        "energymon_publisher_messages_failed",
-        "Messages the client or the broker refused.",
-        PUBLISHER_LABELS,
-    )
-    queued = _gauge(
-        "energymon_publisher_queued_readings",
-        "Readings waiting to be sent or acknowledged (outbox and memory).",
-        PUBLISHER_LABELS,
-    )
-    reconnects = _counter(
-        "energymon_publisher_reconnects", "Connections after the first.", PUBLISHER_LABELS
-    )
-    dropped = _counter(
-        "energymon_publisher_dropped_readings",
-        "Readings given up, oldest first, past the outbox's bound.",
-        PUBLISHER_LABELS,
-    )
-    for view in publishers:
-        labels = [view.name]
-        connected.add_metric(labels, 1.0 if view.connected else 0.0)
-        published.add_metric(labels, view.published)
-        failed.add_metric(labels, view.failed)
-        queued.add_metric(labels, view.queued_readings)
-        reconnects.add_metric(labels, view.reconnects)
-        dropped.add_metric(labels, view.dropped_readings)
-    if publishers:
-        yield from (connected, published, failed, queued, reconnects, dropped)
 
 
 def build_registry(monitor: Monitor) -> CollectorRegistry:
