@@ -64,6 +64,10 @@ def check_startable(settings: Settings) -> None:
     build_sensors(settings, clock=SystemClock(), bus_factory=lambda number: FakeBus())
     load_api_key(settings)
     check_data_dir(settings.storage.data_dir)
+    if settings.mqtt.enabled:
+        from energymon.bootstrap.mqtt import check_mqtt
+
+        check_mqtt(settings)
 
 
 # The store backends by name; a new one is a package under storage/ and a line here.
@@ -178,8 +182,9 @@ class Seams(TypedDict, total=False):
 def build_service(
     settings: Settings, *, sse_keepalive_seconds: float | None = None, **seams: Unpack[Seams]
 ) -> Service:
-    """The Monitor of `build(settings, **seams)` and the HTTP app serving it; tests shorten the
-    event streams' keep-alive (None: the API's default).
+    """The Monitor of `build(settings, **seams)`, its MQTT publisher when `[mqtt]` is enabled
+    (the runner starts and stops it), and the HTTP app serving it; tests shorten the event
+    streams' keep-alive (None: the API's default).
 
     Raises ConfigError for an unusable API key before any sensor or file is touched.
     """
@@ -189,5 +194,11 @@ def build_service(
 
     api_key = load_api_key(settings)
     monitor = build(settings, **seams)
+    if settings.mqtt.enabled:
+        # Imported here: paho loads only for a service that publishes.
+        from energymon.bootstrap.mqtt import build_publisher
+
+        data_dir = prepare_data_dir(settings)
+        monitor.runner.add_publisher(build_publisher(settings, monitor, data_dir))
     app = build_app(settings, monitor, api_key=api_key, sse_keepalive_seconds=sse_keepalive_seconds)
     return Service(monitor, app, api_key_required=api_key is not None)
