@@ -87,9 +87,7 @@ class _Buses:
 
     def place(self, appliance: ApplianceSettings, driver: Driver[Any]) -> _Place:
         """Where an appliance's sensor runs; its group is created (its bus opened) on first use."""
-        simulated, transport = appliance.simulated, driver.transport
-        number = appliance.bus if transport == "i2c" else 0
-        key = (simulated, transport, number)
+        key = (appliance.simulated, driver.transport, appliance.bus)
         if key not in self.groups:
             self.groups[key] = self._open(key)
         group, bench = self.groups[key], self.benches.get(key)
@@ -105,12 +103,13 @@ class _Buses:
 
         simulated, transport, number = key
         self.shared[key] = {}
-        name = f"{'sim' if simulated else 'i2c'}-{number}"
-        if transport != "i2c":
-            name = f"sim-{transport}" if simulated else transport
+        if transport == "i2c":  # the names the service always gave its buses
+            name = f"sim-{number}" if simulated else f"i2c-{number}"
+        else:
+            name = f"{'sim-' if simulated else ''}{transport}-{number}"
         bus: SMBusLike
         if simulated:
-            bench = self.benches[key] = Bench(FakeBus(), FakeSysfs(), self.clock)
+            bench = self.benches[key] = Bench(FakeBus(), FakeSysfs(), self.clock, number)
             bus = bench.bus
         elif transport == "i2c":
             bus = self.open_real(number)

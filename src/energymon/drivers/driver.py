@@ -109,6 +109,7 @@ class Bench:
     bus: FakeBus
     sysfs: FakeSysfs
     clock: Callable[[], float]
+    bus_number: int = 1
     shared: dict[Hashable, Any] = field(default_factory=dict)
 
 

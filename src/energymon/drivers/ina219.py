@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from energymon.domain.calibration import SHUNT_LSB_VOLTS, calibrate
-from energymon.drivers.base import Measurement, SensorError, SMBusLike
+from energymon.drivers.base import Measurement, SMBusLike
 from energymon.drivers.ina2xx import amps_and_watts
 from energymon.drivers.smbus import Registers, register_from_smbus, smbus_from_register, to_signed
 
@@ -161,16 +161,8 @@ class INA219:
     def configure(self) -> None:
         """Write configuration and calibration, then read both back to check they stuck."""
         self._calibrated = False
-        registers = self._registers
-        registers.write(REG_CONFIG, self.config)
-        registers.write(REG_CALIBRATION, self.calibration)
-        config, calibration = registers.read(REG_CONFIG), registers.read(REG_CALIBRATION)
-        if (config, calibration) != (self.config, self.calibration):
-            raise SensorError(
-                f"{registers.where}: wrote config 0x{self.config:04X} and calibration "
-                f"{self.calibration} but read back 0x{config:04X} and {calibration}; "
-                "is this an INA219?"
-            )
+        wanted = {REG_CONFIG: self.config, REG_CALIBRATION: self.calibration}
+        self._registers.setup("INA219", list(wanted.items()), wanted)
 
     def read(self) -> Measurement:
         """Read the latest conversion; repairs a chip that reset since the last read."""

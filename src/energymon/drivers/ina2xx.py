@@ -9,9 +9,14 @@ read-only registers: manufacturer ID 0xFE = 0x5449 ("TI") and a die ID in 0xFF.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Self
+
+from pydantic import Field, model_validator
 
 from energymon.drivers.base import SMBusLike
-from energymon.drivers.driver import Identified
+from energymon.drivers.driver import I2COptions, Identified
+from energymon.drivers.profiles import LoadLimits
 from energymon.drivers.smbus import Registers
 
 __all__ = [
@@ -21,6 +26,7 @@ __all__ = [
     "Averaging",
     "ConversionTime",
     "Mode",
+    "ShuntOptions",
     "amps_and_watts",
     "config_word",
     "conversion_seconds",
@@ -82,6 +88,37 @@ class Mode(enum.IntEnum):
     SHUNT_AND_BUS_CONTINUOUS = 0b111
 
 
+class ShuntOptions(I2COptions):
+    """Options of a chip measuring across an external shunt with a fixed range.
+
+    Subclasses set the chip's `CHIP`, `FULL_SCALE_VOLTS` (largest shunt voltage) and
+    `MAX_BUS_VOLTS`, and the defaults of `shunt_ohms` and `max_expected_amps`.
+    """
+
+    CHIP: ClassVar[str] = "INA2xx"
+    FULL_SCALE_VOLTS: ClassVar[float] = 0.08192
+    MAX_BUS_VOLTS: ClassVar[float] = 36.0
+
+    shunt_ohms: float = Field(0.1, gt=0)
+    max_expected_amps: float = Field(0.8, gt=0)
+
+    @model_validator(mode="after")
+    def _shunt_range_fits(self) -> Self:
+        shunt_volts = self.max_expected_amps * self.shunt_ohms
+        if shunt_volts > self.FULL_SCALE_VOLTS * (1 + 1e-9):
+            raise ValueError(
+                f"max_expected_amps × shunt_ohms: {shunt_volts * 1e3:.1f} mV exceeds the "
+                f"{self.CHIP}'s ±{self.FULL_SCALE_VOLTS * 1e3:g} mV range; "
+                "lower max_expected_amps or use a smaller shunt"
+            )
+        return self
+
+    def load_limits(self) -> LoadLimits:
+        """The shunt range across this shunt, and the chip's bus voltage."""
+        why = f"±{self.FULL_SCALE_VOLTS * 1e3:g} mV across a {self.shunt_ohms:g} Ω shunt"
+        return LoadLimits(self.FULL_SCALE_VOLTS / self.shunt_ohms, self.MAX_BUS_VOLTS, why)
+
+
 def config_word(
     *,
     fixed_bits: int,
@@ -122,14 +159,21 @@ def names_itself(bus: SMBusLike, address: int, die_id: int) -> bool:
 
 
 def identify(
-    bus: SMBusLike, address: int, *, driver: str, die_id: int, bus_register: int, bus_lsb: float
+    bus: SMBusLike,
+    address: int,
+    *,
+    driver: str,
+    die_id: int,
+    bus_register: int,
+    bus_volts: Callable[[int], float],
+    appliances: tuple[Mapping[str, Any], ...] = ({},),
 ) -> Identified | None:
     """`scan`'s answer for a chip with ID registers: its name and its bus voltage."""
     if not names_itself(bus, address, die_id):
         return None
-    volts = Registers(bus, address, retries=0).read(bus_register) * bus_lsb
+    volts = bus_volts(Registers(bus, address, retries=0).read(bus_register))
     detail = f"{driver.upper()} (manufacturer 0x{MANUFACTURER_TI:04X}, die 0x{die_id:04X})"
-    return Identified(driver, detail, volts)
+    return Identified(driver, detail, volts, appliances=appliances)
 
 
 def amps_and_watts(

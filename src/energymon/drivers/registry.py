@@ -37,6 +37,11 @@ ENTRY_POINT_GROUP = "energymon.drivers"
 BUILTIN = (
     "energymon.drivers.ina219_driver:INA219_DRIVER",
     "energymon.drivers.ina219_driver:SIMULATED_DRIVER",
+    "energymon.drivers.ina226:DRIVER",
+    "energymon.drivers.ina260:DRIVER",
+    "energymon.drivers.ina3221:DRIVER",
+    "energymon.drivers.ina228:DRIVER",
+    "energymon.drivers.hwmon:DRIVER",
 )
 
 log = logging.getLogger("energymon.drivers")

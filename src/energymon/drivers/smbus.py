@@ -9,7 +9,7 @@ whose bytes arrive in the chip's own order (most significant first): no swap.
 from __future__ import annotations
 
 import errno
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from energymon.drivers.base import SensorError, SMBusLike
@@ -81,6 +81,22 @@ class Registers:
             return int.from_bytes(bytes(self.bus.read_i2c_block_data(self.address, register, size)))
 
         return self._retry(register, "reading", transfer)
+
+    def setup(
+        self, chip: str, writes: Sequence[tuple[int, int]], expected: Mapping[int, int]
+    ) -> None:
+        """Write registers in order, then read `expected` back: SensorError when they differ.
+
+        A different chip at the address (or none that keeps what it is told) fails here.
+        """
+        for register, value in writes:
+            self.write(register, value)
+        got = {register: self.read(register) for register in expected}
+        if got != expected:
+            wrote = ", ".join(f"0x{r:02X}=0x{v:04X}" for r, v in expected.items())
+            read = ", ".join(f"0x{r:02X}=0x{v:04X}" for r, v in got.items())
+            message = f"wrote {wrote} but read back {read}; is this an {chip}?"
+            raise SensorError(f"{self.where}: {message}")
 
     def _read_word(self, register: int) -> int:
         return register_from_smbus(self.bus.read_word_data(self.address, register))
