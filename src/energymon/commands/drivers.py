@@ -85,11 +85,13 @@ def snippet(
         for key, info in driver.options.model_fields.items()
     }
     values |= {"address": address, **given}
+    name = f"{driver.name} at 0x{address:02X}"
+    if "channel" in given:
+        name += f" channel {given['channel']}"
     lines = [
         "[[appliances]]",
         f"id = {appliance_id}",
-        f'name = "{driver.name} at 0x{address:02X}"'
-        + (f" channel {given['channel']}" if "channel" in given else ""),
+        f"name = {json.dumps(name)}",
         f'driver = "{driver.name}"',
         f"bus = {bus}",
     ]
