@@ -4,30 +4,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
 
 from energymon.drivers.base import Measurement, SensorError
 from energymon.drivers.fakebus import RegisterChip
 from energymon.service.clock import Clock
 
 
+@dataclass(eq=False)
 class ScriptedSensor:
     """A sensor whose watts follow a function of the clock, and which fails while told to."""
 
-    conversion_time_seconds = 0.0
-    address = 0x40
+    conversion_time_seconds: ClassVar[float] = 0.0
+    address: ClassVar[int] = 0x40
 
-    def __init__(
-        self,
-        clock: Clock,
-        watts: Callable[[float], float] = lambda t: 100.0,
-        volts: float = 12.0,
-    ) -> None:
-        self.clock = clock
-        self.watts = watts
-        self.volts = volts
-        self.failing = False
-        self.configured = 0
-        self.reads = 0
+    clock: Clock
+    watts: Callable[[float], float] = lambda t: 100.0
+    volts: float = 12.0
+    failing: bool = False
+    configured: int = 0
+    reads: int = 0
 
     def configure(self) -> None:
         """Count configurations; fails while failing."""

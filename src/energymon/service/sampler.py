@@ -45,23 +45,16 @@ class ChannelState:
     configured: bool = False
 
 
+@dataclass(eq=False, slots=True)  # eq=False: a channel is itself, not equal to a look-alike
 class Channel:
     """One appliance on a bus: its sensor, its calibration factor and its energy window."""
 
-    def __init__(
-        self,
-        appliance_id: int,
-        name: str,
-        sensor: Sensor,
-        accumulator: WindowAccumulator,
-        calibration_factor: float = 1.0,
-    ) -> None:
-        self.appliance_id = appliance_id
-        self.name = name
-        self.sensor = sensor
-        self.accumulator = accumulator
-        self.calibration_factor = calibration_factor
-        self.state = ChannelState()
+    appliance_id: int
+    name: str
+    sensor: Sensor
+    accumulator: WindowAccumulator
+    calibration_factor: float = 1.0
+    state: ChannelState = field(default_factory=ChannelState)
 
 
 @dataclass(slots=True)
