@@ -12,7 +12,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from typing import TypedDict
+from typing import TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import DAY_MS
@@ -22,16 +22,24 @@ from energymon.storage.base import LifetimeEnergy, StoreHealth
 from energymon.storage.buffer import PendingBuffer
 from energymon.storage.tables import Snapshot, Tables
 
-__all__ = ["BufferedStore", "StoreOptions"]
+__all__ = ["STORE_DEFAULTS", "BufferedStore", "StoreOptions"]
 
 
 class StoreOptions(TypedDict, total=False):
-    """The keyword options every store takes beside its location (see BufferedStore)."""
+    """The keyword options every store takes beside its location (defaults: STORE_DEFAULTS)."""
 
-    retention_days: int
-    minute_retention_days: int
-    max_buffered_readings: int
-    clock: Callable[[], float]
+    retention_days: int  # how long raw readings stay
+    minute_retention_days: int  # how long minute rollups stay
+    max_buffered_readings: int  # held in memory while writes fail; the oldest dropped beyond
+    clock: Callable[[], float]  # epoch seconds, for health().last_flush_ms
+
+
+STORE_DEFAULTS: StoreOptions = {
+    "retention_days": 7,  # the seed's retention
+    "minute_retention_days": 90,
+    "max_buffered_readings": 500_000,
+    "clock": time.time,
+}
 
 
 class BufferedStore:
@@ -39,25 +47,19 @@ class BufferedStore:
 
     Args:
         zone: whose local midnights bound the day rollups.
-        retention_days, minute_retention_days: how long raw readings and minute rollups stay.
-        max_buffered_readings: readings held in memory while writes fail; oldest dropped beyond.
-        clock: epoch seconds, for `health().last_flush_ms`.
+        options: retention, buffer size and clock (StoreOptions), each defaulting as
+            STORE_DEFAULTS says.
     """
 
-    def __init__(
-        self,
-        *,
-        zone: ZoneInfo,
-        retention_days: int = 7,
-        minute_retention_days: int = 90,
-        max_buffered_readings: int = 500_000,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
+    def __init__(self, *, zone: ZoneInfo, **options: Unpack[StoreOptions]) -> None:
+        if unknown := options.keys() - StoreOptions.__optional_keys__:
+            raise TypeError(f"unexpected store options: {', '.join(sorted(unknown))}")
+        chosen = STORE_DEFAULTS | options
         self.zone = zone
-        self._retention_ms = retention_days * DAY_MS
-        self._minute_retention_ms = minute_retention_days * DAY_MS
-        self._clock = clock
-        self._buffer = PendingBuffer(max_buffered_readings)
+        self._retention_ms = chosen["retention_days"] * DAY_MS
+        self._minute_retention_ms = chosen["minute_retention_days"] * DAY_MS
+        self._clock = chosen["clock"]
+        self._buffer = PendingBuffer(chosen["max_buffered_readings"])
         self._live = tiers.LiveEnergy()
         self._last_flush_ms: int | None = None
         self._last_error: str | None = None
