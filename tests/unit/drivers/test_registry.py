@@ -170,3 +170,17 @@ def test_ina219_with_a_simulation_table_is_simulated() -> None:
         }
     )
     assert [a.simulated for a in settings.appliances] == [True, True, False]
+
+
+def test_invert_turns_the_sign_through_the_channel_factor() -> None:
+    """Every driver takes `invert`; the sampler's scaling then carries a minus sign."""
+    from energymon.bootstrap.sensors import build_sensors
+    from energymon.service.clock import ManualClock
+
+    appliances = [
+        appliance(driver="simulated", calibration_factor=1.02, invert=True),
+        {"id": 2, "name": "Oven", "driver": "simulated", "address": 0x41},
+    ]
+    settings = settings_from_mapping({"appliances": appliances})
+    (group,) = build_sensors(settings, clock=ManualClock())
+    assert [c.calibration_factor for c in group.channels] == [-1.02, 1.0]
