@@ -5,13 +5,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CONFIG ?= config/energymon.toml
 
-.PHONY: run test lint fmt bench bench-smoke soak clean help
+.PHONY: run test lint fmt bench bench-smoke screenshots soak clean help
 
 help:
-	@echo "make run    - set up .venv and serve the simulated default config on http://localhost:8000"
+	@echo "make run    - set up .venv and serve the simulated default config (the URL is logged;"
+	@echo "              make run CONFIG=path/to.toml, ENERGYMON_SERVER__PORT=18000 make run)"
 	@echo "make test   - set up .venv and run the whole test suite"
 	@echo "make lint   - ruff + mypy --strict"
 	@echo "make bench  - benchmarks (prints figures, writes bench/results/latest.md)"
+	@echo "make screenshots - the dashboard, phone and desktop, light and dark, in docs/screenshots/"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +21,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The URL is logged by serve itself once it listens: the port may come from $(CONFIG), from
+# ENERGYMON_SERVER__PORT or from the command line, and only serve knows which one won.
 run: $(STAMP)
-	@echo "energymon: serving $(CONFIG) on http://localhost:8000 (API docs: http://localhost:8000/docs; Ctrl-C stops)"
+	@echo "energymon: serving $(CONFIG); the dashboard's URL follows once it listens (Ctrl-C stops)"
 	$(BIN)/energymon serve --config $(CONFIG)
 
 test: $(STAMP)
@@ -40,6 +44,10 @@ bench: $(STAMP)
 
 bench-smoke: $(STAMP)
 	$(BIN)/python -m bench.run --smoke
+
+# Needs Debian's chromium (sudo apt-get install chromium); PNGs go to docs/screenshots/.
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
 
 soak: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow tests/reliability --soak

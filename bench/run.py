@@ -32,6 +32,7 @@ from bench import (
     p7_disk_bytes,
     p8_startup,
     p9_energy_accuracy,
+    p11_page,
 )
 from bench.context import BENCH_DIR, Context
 from bench.report import Figure, load_average, markdown_table
@@ -47,6 +48,7 @@ STAGES: tuple[tuple[tuple[str, ModuleType], ...], ...] = (
     (("P4b", p4b_seed_csv),),
     (("P5", p5_http_load),),
     (("P6", p6_memory),),
+    (("P11", p11_page),),
     (("P2", p2_sampler_timing), ("P7", p7_disk_bytes)),
 )
 RESULTS = BENCH_DIR / "results" / "latest.md"

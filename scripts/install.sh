@@ -8,6 +8,7 @@ PREFIX=/opt/energymon
 VENV="$PREFIX/venv"
 CONFIG_DIR=/etc/energymon
 CONFIG_FILE="$CONFIG_DIR/energymon.toml"
+ENV_FILE="$CONFIG_DIR/energymon.env"
 UNIT_NAME=energy-monitor.service
 UNIT_PATH="/etc/systemd/system/$UNIT_NAME"
 SOURCE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +22,8 @@ Usage: $0 [--dry-run] [--no-start]
 
 Creates the '$SERVICE_USER' system user (group i2c), a virtualenv in $VENV with energymon
 installed from $SOURCE_DIR, $CONFIG_FILE (from config/energymon.pi.toml, only if absent),
-and the systemd unit $UNIT_NAME, which it enables and (re)starts.
+$ENV_FILE with a freshly generated API key (mode 0600, only if absent), and the systemd
+unit $UNIT_NAME, which it enables and (re)starts.
 
   -n, --dry-run   print the commands instead of running them (no root needed)
       --no-start  enable the unit but do not (re)start it
@@ -55,6 +57,8 @@ run_quiet() {
 }
 
 step() { printf '==> %s\n' "$*"; }
+
+new_key() { python3 -c 'import secrets; print(secrets.token_urlsafe(32))'; }
 
 if [[ $DRY_RUN -eq 0 && $EUID -ne 0 ]]; then
     echo "install.sh: run as root (sudo $0), or try --dry-run" >&2
@@ -96,6 +100,20 @@ else
         "$CONFIG_FILE"
 fi
 run_quiet "$VENV/bin/energymon" check-config --config "$CONFIG_FILE"  # fails on a bad config
+
+# The Pi config listens on all interfaces, so the API gets a key from the start: 32 random
+# bytes, in a file only root reads (systemd reads EnvironmentFile= as root, before it drops to
+# the service user). An existing file, with a key of your own, is kept.
+step "API key $ENV_FILE"
+if [[ -e "$ENV_FILE" ]]; then
+    echo "    keeping the existing $ENV_FILE"
+elif [[ $DRY_RUN -eq 1 ]]; then
+    echo "+ write ENERGYMON_API_KEY=<32 random bytes> to $ENV_FILE (mode 0600, root)"
+else
+    (umask 077 && printf 'ENERGYMON_API_KEY=%s\n' "$(new_key)" >"$ENV_FILE")
+    chmod 0600 "$ENV_FILE"
+    echo "    generated: sudo cat $ENV_FILE shows it; the dashboard asks for it once per browser"
+fi
 
 step "systemd unit $UNIT_NAME"
 run install -m 0644 "$SOURCE_DIR/scripts/energy-monitor.service" "$UNIT_PATH"

@@ -67,6 +67,7 @@ def test_install_script_dry_run_lists_every_step_without_root() -> None:
     assert "python3 -m venv /opt/energymon/venv" in out or "/opt/energymon/venv/bin/python" in out
     assert "/etc/energymon/energymon.toml" in out
     assert "systemctl enable energy-monitor.service" in out
+    assert "ENERGYMON_API_KEY=<32 random bytes> to /etc/energymon/energymon.env (mode 0600" in out
 
 
 def test_install_script_refuses_to_run_as_a_normal_user_without_dry_run() -> None:

@@ -35,9 +35,9 @@ from tests.reliability.support import PipedServer, make_piped_server
 API_KEY = "r6-" + uuid.uuid4().hex
 STREAM_PATHS = {"/energy/stream"}
 PUBLIC = {"/health"}  # liveness must be checkable without the key
-# The API documentation stays open by design (api/app.py DESCRIPTION): it holds no data, and a
-# browser cannot send the header to load it. The root only redirects to it.
-DOCS = {"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/"}
+# The API documentation and the pages stay open by design (web/site.py): they hold no data,
+# and the sign-in page must be reachable to sign in.
+DOCS = {"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/", "/sign-in", "/sign-out"}
 LOOKALIKE_ORIGINS = [
     "http://allowed.example.evil.test",
     "http://evil.allowed.example",

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import RedirectResponse
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -19,31 +18,41 @@ from energymon.api.deps import AppContext
 from energymon.api.errors import install_error_handlers
 from energymon.api.metrics import build_registry
 from energymon.api.routes import appliances, energy, logs, ops
-from energymon.api.security import API_KEY_HEADER, ApiKeyMiddleware, security_schemes
+from energymon.api.security import API_KEY_HEADER, ApiKeyMiddleware, Credentials, security_schemes
 from energymon.api.sse import KEEPALIVE_SECONDS, ReadingStreams
 from energymon.service.logfiles import LogFiles
 from energymon.service.monitor import Monitor
 from energymon.settings import Settings
 
-__all__ = ["GZIP_MINIMUM_BYTES", "create_app"]
+__all__ = ["GZIP_MINIMUM_BYTES", "Pages", "create_app"]
 
 GZIP_MINIMUM_BYTES = 1024
 QUERY_THREADS = 8
 STREAM_PATHS = frozenset({"/energy/stream"})
-# Open even with an API key: liveness checks, and the docs (they hold no data, and a browser
-# cannot send the header to load them).
-PUBLIC_PATHS = frozenset(
-    {"/", "/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
-)
+# Open even with an API key: liveness checks, and the schema (it holds no data). The pages
+# add their own (Pages.public_paths).
+PUBLIC_PATHS = frozenset({"/health", "/openapi.json"})
 
 DESCRIPTION = """\
 Energy readings of the appliances a Raspberry Pi measures with INA219 sensors.
 
 The seed's endpoints (`/energy`, `/energy/history`, `/logs/...`, `/appliances`) keep their
 paths, query names and JSON keys. When an API key is configured, send it in the `X-API-Key`
-header (or as `Authorization: Bearer <key>`) on every route but `/health`; these docs stay
-open, since they hold no data and a browser cannot send the header to load them.
+header (or as `Authorization: Bearer <key>`) on every route but `/health`. A browser signs in
+once at `/sign-in` instead and then sends a session cookie, which these routes accept too.
+These docs stay open: they hold no data.
 """
+
+
+class Pages(Protocol):
+    """What the browser UI (energymon.web.Site) adds to the app: routes, open paths."""
+
+    public_paths: frozenset[str]
+    public_prefixes: tuple[str, ...]
+
+    def install(self, app: FastAPI) -> None:
+        """Add the pages' routes and files to `app`."""
+        ...
 
 
 class _GZipExceptStreams:
@@ -85,14 +94,17 @@ def create_app(
     *,
     log_files: LogFiles,
     access_log: AccessLog | None = None,
-    api_key: bytes | None = None,
+    credentials: Credentials | None = None,
+    pages: Pages | None = None,
     sse_keepalive_seconds: float = KEEPALIVE_SECONDS,
 ) -> FastAPI:
     """The API for `monitor`; the caller starts and stops the monitor, not the app.
 
     Args:
         access_log: written by the app while it runs (opened and closed with it); None: off.
-        api_key: required on every route but the public ones; None: an open API.
+        credentials: the key (or its session cookie) required on every route but the public
+            ones; None: an open API.
+        pages: the dashboard and API docs; None: the JSON API alone, without /docs.
     """
     context = AppContext(
         monitor=monitor,
@@ -124,6 +136,9 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # The docs come with the pages, from vendored files (FastAPI's load from a CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.context = context
     install_error_handlers(app)
@@ -131,17 +146,23 @@ def create_app(
     app.include_router(ops.public_router)
     for router in (energy.router, logs.router, appliances.router, ops.router):
         app.include_router(router)
-    if api_key is not None:
+    if credentials is not None:
         _document_api_key(app)
-
-    @app.get("/", include_in_schema=False)
-    async def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    public_paths, public_prefixes = PUBLIC_PATHS, tuple[str, ...]()
+    if pages is not None:
+        pages.install(app)
+        public_paths |= pages.public_paths
+        public_prefixes = pages.public_prefixes
 
     # Added innermost first: the access log sees every request, including CORS preflights.
     app.add_middleware(_GZipExceptStreams, minimum_size=GZIP_MINIMUM_BYTES)
-    if api_key is not None:
-        app.add_middleware(ApiKeyMiddleware, key=api_key, public_paths=PUBLIC_PATHS)
+    if credentials is not None:
+        app.add_middleware(
+            ApiKeyMiddleware,
+            credentials=credentials,
+            public_paths=public_paths,
+            public_prefixes=public_prefixes,
+        )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.server.cors_origins),

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from energymon.api.schemas import ErrorOut
-from energymon.service.errors import SensorOffline, UnknownAppliance
+from energymon.service.errors import NoReadingYet, SensorOffline, UnknownAppliance
 from energymon.storage.base import StorageError
 
 __all__ = ["error_responses", "install_error_handlers"]
@@ -18,6 +18,8 @@ log = structlog.get_logger("energymon.api")
 
 # The sampler retries an offline sensor within seconds; tell clients when to ask again.
 RETRY_AFTER_SECONDS = "5"
+# A sensor that is starting has its first reading within one storage interval (1 s by default).
+FIRST_READING_RETRY_AFTER_SECONDS = "1"
 
 _DESCRIPTIONS = {
     401: "API key missing or wrong (only when a key is configured)",
@@ -36,10 +38,13 @@ async def _unknown_appliance(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _sensor_offline(request: Request, exc: Exception) -> JSONResponse:
+    retry_after = (
+        FIRST_READING_RETRY_AFTER_SECONDS if isinstance(exc, NoReadingYet) else RETRY_AFTER_SECONDS
+    )
     return JSONResponse(
         {"detail": str(exc)},
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        headers={"Retry-After": RETRY_AFTER_SECONDS},
+        headers={"Retry-After": retry_after},
     )
 
 

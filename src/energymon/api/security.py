@@ -1,4 +1,8 @@
-"""The optional API key: how a request proves it, and when to warn (bootstrap loads it)."""
+"""The optional API key: how a request proves it, and when to warn (bootstrap loads it).
+
+A request proves it with the key in a header, or, from a browser, with the session cookie the
+sign-in page gave it for the key (energymon.api.session).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,12 @@ from starlette.responses import JSONResponse
 from starlette.status import HTTP_401_UNAUTHORIZED
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from energymon.api.session import SessionCookies
+
 __all__ = [
     "API_KEY_HEADER",
     "ApiKeyMiddleware",
+    "Credentials",
     "is_loopback",
     "security_schemes",
     "warn_if_open",
@@ -29,8 +36,39 @@ UNAUTHORIZED_DETAIL = f"missing or invalid API key (send it in the {API_KEY_HEAD
 _HEADER_NAME = API_KEY_HEADER.lower().encode()
 
 
+class Credentials:
+    """The configured key and the browser sessions signed with it: what a request may show."""
+
+    def __init__(self, key: bytes, sessions: SessionCookies) -> None:
+        self.key = key
+        self.sessions = sessions
+
+    def key_matches(self, offered: bytes | None) -> bool:
+        """Whether `offered` is the key; compared as bytes, in constant time."""
+        return offered is not None and hmac.compare_digest(offered, self.key)
+
+    def allow(self, headers: list[tuple[bytes, bytes]]) -> bool:
+        """Whether ASGI request headers carry the key or a valid session cookie."""
+        header_key: bytes | None = None
+        bearer: bytes | None = None
+        cookies: list[bytes] = []
+        for name, value in headers:
+            if name == _HEADER_NAME and header_key is None:
+                header_key = value  # the first one counts, as it always did
+            elif name == b"authorization" and value[:7].lower() == b"bearer ":
+                bearer = value[7:].strip()
+            elif name == b"cookie":
+                cookies.append(value)
+        offered = header_key if header_key is not None else bearer
+        if offered is not None:  # a key that is shown must be right, cookie or not
+            return self.key_matches(offered)
+        # Browsers send one Cookie header (HTTP/2 may split it; the parts join with "; ").
+        return self.sessions.valid_in(b"; ".join(cookies).decode("latin-1"))
+
+
 class ApiKeyMiddleware:
-    """Rejects HTTP requests without the key with a JSON 401, except on the public paths.
+    """Rejects HTTP requests without the key (or a session cookie) with a JSON 401, except on
+    the public paths and under the public prefixes (the page's static files).
 
     A pure ASGI middleware rather than a FastAPI dependency: it runs once per request at the cost
     of a function call (a dependency costs a resolution per route on the busiest path), and it
@@ -38,17 +76,24 @@ class ApiKeyMiddleware:
     inside CORS, so preflights pass and a browser can read the 401.
     """
 
-    def __init__(self, app: ASGIApp, key: bytes, public_paths: frozenset[str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        credentials: Credentials,
+        public_paths: frozenset[str],
+        public_prefixes: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
-        self._key = key
+        self._credentials = credentials
         self._public_paths = public_paths
+        self._public_prefixes = public_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on when it carries the key (or needs none); else answer 401."""
-        if scope["type"] != "http" or scope["path"] in self._public_paths:
+        if scope["type"] != "http" or self._is_public(scope["path"]):
             await self.app(scope, receive, send)
             return
-        if self._offered_key_matches(scope["headers"]):
+        if self._credentials.allow(scope["headers"]):
             await self.app(scope, receive, send)
             return
         response = JSONResponse(
@@ -58,16 +103,8 @@ class ApiKeyMiddleware:
         )
         await response(scope, receive, send)
 
-    def _offered_key_matches(self, headers: list[tuple[bytes, bytes]]) -> bool:
-        offered: bytes | None = None
-        for name, value in headers:
-            if name == _HEADER_NAME:
-                offered = value
-                break
-            if name == b"authorization" and value[:7].lower() == b"bearer ":
-                offered = value[7:].strip()
-        # Headers are compared as the bytes the client sent, in constant time.
-        return offered is not None and hmac.compare_digest(offered, self._key)
+    def _is_public(self, path: str) -> bool:
+        return path in self._public_paths or path.startswith(self._public_prefixes)
 
 
 def security_schemes() -> dict[str, dict[str, str]]:

@@ -63,7 +63,12 @@ class _Server(uvicorn.Server):
         await super().startup(sockets)
         if self.started:
             url = _base_url(self.config.host, self._bound_port())
-            log.info("serving", url=url, docs=f"{url}/docs")
+            log.info(
+                "serving",
+                dashboard=f"{url}/",
+                docs=f"{url}/docs",
+                listening=_listening(self.config.host, self._bound_port()),
+            )
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         """Stop serving; end event streams now so shutdown need not wait for them."""
@@ -84,6 +89,13 @@ class _Server(uvicorn.Server):
             for sock in server.sockets:
                 return int(sock.getsockname()[1])
         return self.config.port
+
+
+def _listening(host: str, port: int) -> str:
+    """Where the socket listens, in words: all interfaces means the whole LAN can connect."""
+    if host in ("0.0.0.0", "::"):
+        return f"all interfaces, port {port} (reachable from the network)"
+    return f"{host} port {port}"
 
 
 def _base_url(host: str, port: int) -> str:

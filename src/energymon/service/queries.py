@@ -15,7 +15,7 @@ from energymon.domain.buckets import local_day_bounds
 from energymon.domain.model import ApplianceStatus, Reading
 from energymon.domain.tariff import Period, PricedDay, cost, period_start, priced_days
 from energymon.service.clock import Clock
-from energymon.service.errors import SensorOffline, UnknownAppliance
+from energymon.service.errors import NoReadingYet, SensorOffline, UnknownAppliance
 from energymon.service.sampler import Channel
 from energymon.service.views import ApplianceView, CurrentReading, Historical, Summary
 from energymon.settings import ApplianceSettings, TariffSettings
@@ -72,7 +72,7 @@ class Queries:
             raise SensorOffline(appliance_id, state.last_error or "no response")
         # A live reading always measured volts and amps; only imported history lacks them.
         if reading is None or reading.volts is None or reading.amps is None:
-            raise SensorOffline(appliance_id, "no reading yet (sensor starting)")
+            raise NoReadingYet(appliance_id)
         return CurrentReading(reading, state.status)
 
     def history(self, appliance_id: int, limit: int = 24) -> list[Reading]:
