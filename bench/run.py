@@ -5,7 +5,8 @@ The full run (`make bench`) then writes the table to bench/results/latest.md; `-
 runs everything tiny and writes bench/.cache/results-smoke.md instead. Misses never fail the
 run: benchmarks print, they do not gate. A measure that crashes does (exit status 1).
 
-Order: in-process measures first, then one server at a time; P2 and P7 share the last window
+Order: in-process measures first, then one server at a time (P10 runs its own Mosquitto for a
+minute of broker flapping); P2 and P7 share the last window
 (P7 needs an undisturbed server for over 5 minutes, P2 five minutes of query load, and both
 mostly wait), so the full run stays within 15 minutes.
 """
@@ -32,7 +33,7 @@ from bench import (
     p7_disk_bytes,
     p8_startup,
     p9_energy_accuracy,
-    p11_page,
+    p10_mqtt,
 )
 from bench.context import BENCH_DIR, Context
 from bench.report import Figure, load_average, markdown_table
@@ -48,7 +49,7 @@ STAGES: tuple[tuple[tuple[str, ModuleType], ...], ...] = (
     (("P4b", p4b_seed_csv),),
     (("P5", p5_http_load),),
     (("P6", p6_memory),),
-    (("P11", p11_page),),
+    (("P10", p10_mqtt),),
     (("P2", p2_sampler_timing), ("P7", p7_disk_bytes)),
 )
 RESULTS = BENCH_DIR / "results" / "latest.md"
