@@ -34,6 +34,7 @@ from bench import (
     p8_startup,
     p9_energy_accuracy,
     p10_mqtt,
+    p11_page,
 )
 from bench.context import BENCH_DIR, Context
 from bench.report import Figure, load_average, markdown_table
@@ -50,6 +51,7 @@ STAGES: tuple[tuple[tuple[str, ModuleType], ...], ...] = (
     (("P5", p5_http_load),),
     (("P6", p6_memory),),
     (("P10", p10_mqtt),),
+    (("P11", p11_page),),
     (("P2", p2_sampler_timing), ("P7", p7_disk_bytes)),
 )
 RESULTS = BENCH_DIR / "results" / "latest.md"
