@@ -65,7 +65,12 @@ class Registers:
 
     def read(self, register: int) -> int:
         """A 16-bit register's value."""
-        return self._retry(register, "reading", lambda: self._read_word(register))
+        # The hot path of every sample (five reads per INA219 reading): one call, no closure;
+        # only a failed transfer goes through the retry loop.
+        try:
+            return register_from_smbus(self.bus.read_word_data(self.address, register))
+        except OSError as exc:
+            return self._retry(register, "reading", lambda: self._read_word(register), exc)
 
     def write(self, register: int, value: int) -> None:
         """Write a 16-bit register."""
@@ -101,16 +106,27 @@ class Registers:
     def _read_word(self, register: int) -> int:
         return register_from_smbus(self.bus.read_word_data(self.address, register))
 
-    def _retry(self, register: int, action: str, transfer: Callable[[], _T]) -> _T:
+    def _retry(
+        self,
+        register: int,
+        action: str,
+        transfer: Callable[[], _T],
+        failed: OSError | None = None,
+    ) -> _T:
+        """Run `transfer` until it works or fails for good; `failed`: a first attempt's error."""
         attempt = 0
+        error = failed
         while True:
-            try:
-                return transfer()
-            except OSError as exc:
-                attempt += 1
-                if exc.errno in TRANSIENT_ERRNOS and attempt <= self.retries:
-                    continue
-                raise SensorError(
-                    f"{self.where}: {action} register 0x{register:02X} failed after "
-                    f"{attempt} attempt{'s' if attempt > 1 else ''}: {exc.strerror or exc}"
-                ) from exc
+            if error is None:
+                try:
+                    return transfer()
+                except OSError as exc:
+                    error = exc
+            attempt += 1
+            if error.errno in TRANSIENT_ERRNOS and attempt <= self.retries:
+                error = None
+                continue
+            raise SensorError(
+                f"{self.where}: {action} register 0x{register:02X} failed after "
+                f"{attempt} attempt{'s' if attempt > 1 else ''}: {error.strerror or error}"
+            ) from error

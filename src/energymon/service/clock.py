@@ -74,10 +74,14 @@ class ManualClock:
 
     def time(self) -> float:
         """Wall-clock seconds since the epoch."""
+        if self._running_since is None:  # stopped: no call on the benchmarks' hot path
+            return self._wall
         return self._wall + self._run_seconds()
 
     def monotonic(self) -> float:
         """Monotonic seconds: they move only forward."""
+        if self._running_since is None:
+            return self._monotonic
         return self._monotonic + self._run_seconds()
 
     def advance(self, seconds: float) -> None:

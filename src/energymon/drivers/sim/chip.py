@@ -16,6 +16,7 @@ from energymon.drivers.loads import Profile, noise_unit
 __all__ = ["NO_ACK", "SimulatedChip"]
 
 NO_ACK = errno.EREMOTEIO  # what Linux i2c adapters report when nobody ACKs the address
+_NONE_DUE = range(0)
 
 
 class SimulatedChip:
@@ -125,10 +126,12 @@ class SimulatedChip:
     def _due(self) -> range:
         """The indices of the conversions completed since the last call (empty when stuck)."""
         if self._stuck or not self._period:
-            return range(0)
+            return _NONE_DUE
         completed = int((self._clock() - self._origin) / self._period)
         if not self._continuous:
             completed = min(completed, 1)  # triggered: one conversion per mode write
+        if completed <= self._completed:
+            return _NONE_DUE  # most reads: no conversion finished since the last one
         due = range(self._completed + 1, completed + 1)
         self._completed = max(completed, self._completed)
         return due
