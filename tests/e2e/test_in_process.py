@@ -128,7 +128,8 @@ def test_stream_client_is_unsubscribed_when_it_leaves(in_process: InProcess) -> 
     """Closing an event stream removes its subscriber from the monitor."""
     streams = context_of(in_process.client.app).streams  # type: ignore[arg-type]
     with in_process.client.stream("GET", "/energy/stream") as response:
-        data = next(line for line in response.iter_lines() if line.startswith("data: "))
+        lines = response.iter_lines()  # held: dropping the iterator would close the response
+        data = next(line for line in lines if line.startswith("data: "))
         assert streams.client_count == 1
     assert json.loads(data.removeprefix("data: "))["applianceId"] in {1, 2, 3}
     wait_until(lambda: streams.client_count == 0, what="the stream to close")

@@ -5,18 +5,24 @@ the part that matters, getting readings from a sampler thread to each client wit
 blocking that thread, is ours either way. A sampler-thread callback hands each reading to the
 event loop with `call_soon_threadsafe`; each client has its own bounded queue that drops its
 oldest entry when full, so a slow client loses readings (and only its own), never delays one.
+
+A client that leaves is unsubscribed when its response ends (`_EventStream`). Starlette does not
+close a body generator that waits at a `yield` when the client goes (its send was cancelled):
+left to the garbage collector, the runner would go on feeding the departed client until a full
+collection happened to find it, which is later the more the process holds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import structlog
 from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from energymon.api.schemas import ReadingOut
 from energymon.domain.model import Reading
@@ -62,6 +68,26 @@ class _Client:
         self.queue.put_nowait(item)
 
 
+class _EventStream(StreamingResponse):
+    """A text/event-stream response that closes its generator however the response ends."""
+
+    def __init__(self, events: AsyncGenerator[str, None]) -> None:
+        super().__init__(
+            events,
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+        self._events = events
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Stream; then run the generator's cleanup at once (it never awaits, so it completes
+        even in a cancelled task)."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._events.aclose()
+
+
 class ReadingStreams:
     """The SSE clients of one app, fed by the runner's subscriber callbacks."""
 
@@ -93,13 +119,9 @@ class ReadingStreams:
 
     def response(self, appliance_id: int | None) -> StreamingResponse:
         """The streaming response for one client."""
-        return StreamingResponse(
-            self._events(appliance_id),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
+        return _EventStream(self._events(appliance_id))
 
-    async def _events(self, appliance_id: int | None) -> AsyncIterator[str]:
+    async def _events(self, appliance_id: int | None) -> AsyncGenerator[str, None]:
         client = _Client(asyncio.get_running_loop(), appliance_id)
         if self._closed:
             return

@@ -101,3 +101,32 @@ def test_an_idle_stream_sends_keepalive_comments() -> None:
         return comment
 
     assert asyncio.run(scenario()) == ": keep-alive\n\n"
+
+
+def test_a_client_that_leaves_mid_send_is_unsubscribed_at_once() -> None:
+    """The client stops reading and disconnects while an event waits to be sent: the stream
+    unsubscribes when the response ends, not when the garbage collector finds it."""
+    monitor = FakeMonitor()
+    streams = ReadingStreams(monitor, ZoneInfo("UTC"))  # type: ignore[arg-type]
+
+    async def scenario() -> None:
+        left = asyncio.Event()
+        response = streams.response(None)
+
+        async def receive() -> dict[str, object]:
+            await left.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, object]) -> None:
+            body = message.get("body", b"")
+            assert isinstance(body, bytes)
+            if body.startswith(b"retry:"):
+                monitor.publish(_reading(1))
+            elif body.startswith(b"data:"):
+                left.set()  # the client leaves without taking this event
+                await asyncio.Event().wait()
+
+        await response({"type": "http"}, receive, send)  # type: ignore[arg-type]
+        assert (streams.client_count, monitor.subscribers) == (0, [])
+
+    asyncio.run(scenario())
