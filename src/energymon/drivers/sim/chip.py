@@ -10,12 +10,16 @@ from __future__ import annotations
 import errno
 import time
 from collections.abc import Callable
+from typing import ClassVar
 
 from energymon.drivers.loads import Profile, noise_unit
 
-__all__ = ["NO_ACK", "SimulatedChip"]
+__all__ = ["NO_ACK", "ConfiguredChip", "SimulatedChip", "calibrated_math"]
 
 NO_ACK = errno.EREMOTEIO  # what Linux i2c adapters report when nobody ACKs the address
+REG_CONFIG = 0x00  # the configuration register of every INA2xx
+CONFIG_RST = 1 << 15  # write 1: every register back to its power-on value
+MODE_CONTINUOUS = 0b100  # MODE3: convert continuously rather than once per trigger
 _NONE_DUE = range(0)
 
 
@@ -23,8 +27,9 @@ class SimulatedChip:
     """The base of the register-level chips: subclasses give registers and conversions.
 
     Subclasses implement `_power_on` (every register to its power-on value, then
-    `_restart_conversions`), `peek`, `_write` and `_convert`; `_after_read` clears flags that a
-    read clears. `shunt_noise_volts` adds deterministic ADC noise of up to that amplitude.
+    `_restart_conversions`), `peek`, `_write` and `_latch` (or all of `_convert`); `_after_read`
+    clears flags that a read clears. `shunt_noise_volts` adds deterministic ADC noise of up to
+    that amplitude.
     """
 
     def __init__(
@@ -107,6 +112,13 @@ class SimulatedChip:
         raise NotImplementedError
 
     def _convert(self) -> None:
+        """Latch the newest conversion completed since the last read, if one did."""
+        due = self._due()
+        if due:
+            self._latch(self._moment(due[-1]))
+
+    def _latch(self, moment: float) -> None:
+        """Take the inputs at `moment` into the result registers."""
         raise NotImplementedError
 
     def _acknowledge(self) -> None:
@@ -147,3 +159,62 @@ class SimulatedChip:
         if self.shunt_noise_volts:
             shunt_volts += self.shunt_noise_volts * noise_unit(0, moment)
         return bus_volts, amps, shunt_volts
+
+
+class ConfiguredChip(SimulatedChip):
+    """A chip configured in register 0x00 (INA219, INA226, INA260, INA3221): writing RST (bit
+    15) powers it on again; otherwise the writable bits (`CONFIG_WRITABLE`) take the value, the
+    others keep their power-on value (`POWER_ON_CONFIG`), and conversions restart, one every
+    `_conversion_seconds()`, continuously while MODE3 (bit 2) is set. Subclasses set the other
+    registers' power-on values in `_power_on_registers`.
+    """
+
+    POWER_ON_CONFIG: ClassVar[int] = 0
+    CONFIG_WRITABLE: ClassVar[int] = 0x7FFF
+    _config: int
+    _ready: bool  # conversion ready: CNVR on the INA219, CVRF on the others
+
+    def _power_on(self) -> None:
+        self._config = self.POWER_ON_CONFIG
+        self._power_on_registers()
+        self._restart()
+
+    def _power_on_registers(self) -> None:
+        raise NotImplementedError
+
+    def _write(self, register: int, value: int) -> None:
+        if register != REG_CONFIG:
+            self._write_register(register, value)
+        elif value & CONFIG_RST:
+            self._power_on()
+        else:
+            fixed = self.POWER_ON_CONFIG & ~self.CONFIG_WRITABLE
+            self._config = value & self.CONFIG_WRITABLE | fixed
+            self._restart()
+
+    def _write_register(self, register: int, value: int) -> None:
+        """A register other than the configuration; the read-only ones ignore writes."""
+
+    def _restart(self) -> None:
+        # Writing the configuration clears conversion-ready and starts conversions afresh.
+        continuous = bool(self._config & MODE_CONTINUOUS)
+        self._restart_conversions(self._conversion_seconds(), continuous=continuous)
+        self._ready = False
+
+    def _conversion_seconds(self) -> float:
+        """Seconds from one result to the next under the configuration."""
+        raise NotImplementedError
+
+
+def calibrated_math(
+    shunt: int, bus: int, calibration: int, *, divisors: tuple[int, int]
+) -> tuple[int, int, bool]:
+    """The current and power registers of an INA219 or INA226, and whether their math
+    overflowed: current = shunt × calibration / divisors[0], power = |current| × bus /
+    divisors[1], each saturating at its register's range."""
+    current_divisor, power_divisor = divisors
+    magnitude = abs(shunt) * calibration // current_divisor
+    power = magnitude * bus // power_divisor
+    overflow = magnitude > 0x7FFF or power > 0xFFFF
+    magnitude = min(magnitude, 0x7FFF)
+    return -magnitude if shunt < 0 else magnitude, min(power, 0xFFFF), overflow

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from energymon.drivers import ina2xx
 from energymon.drivers import ina3221 as reg
 from energymon.drivers.loads import Profile, noise_unit
-from energymon.drivers.sim.chip import SimulatedChip
+from energymon.drivers.sim.chip import ConfiguredChip
 
 __all__ = ["SimulatedINA3221"]
 
@@ -33,8 +33,10 @@ def _idle(t: float) -> tuple[float, float]:
     return 0.0, 0.0
 
 
-class SimulatedINA3221(SimulatedChip):
+class SimulatedINA3221(ConfiguredChip):
     """Three channels: `connect(channel, profile, shunt_ohms)` gives each its load."""
+
+    POWER_ON_CONFIG = reg.POWER_ON_CONFIG
 
     def __init__(
         self, *, clock: Callable[[], float] = time.time, shunt_noise_volts: float = 0.0
@@ -47,13 +49,11 @@ class SimulatedINA3221(SimulatedChip):
         """Put `profile` on `channel`, measured across `shunt_ohms`."""
         self._loads[channel] = (profile, shunt_ohms)
 
-    def _power_on(self) -> None:
-        self._config = reg.POWER_ON_CONFIG
+    def _power_on_registers(self) -> None:
         self._registers = dict(_POWER_ON)
         self._shunt = dict.fromkeys(reg.CHANNELS, 0)
         self._bus = dict.fromkeys(reg.CHANNELS, 0)
-        self._cvrf = False
-        self._restart()
+        self._ready = False
 
     def _enabled(self) -> list[int]:
         return [c for c in reg.CHANNELS if self._config & reg.CONFIG_CHANNEL_ENABLE[c]]
@@ -67,7 +67,7 @@ class SimulatedINA3221(SimulatedChip):
         if register in (2, 4, 6):
             return (self._bus[register // 2] << reg.DATA_SHIFT) & 0xFFFF
         if register == reg.REG_MASK_ENABLE:
-            return 0x0002 | (reg.MASK_CVRF if self._cvrf else 0)  # TCF, set at power-on
+            return 0x0002 | (reg.MASK_CVRF if self._ready else 0)  # TCF, set at power-on
         if register == ina2xx.REG_MANUFACTURER_ID:
             return ina2xx.MANUFACTURER_TI
         if register == ina2xx.REG_DIE_ID:
@@ -76,29 +76,16 @@ class SimulatedINA3221(SimulatedChip):
 
     def _after_read(self, register: int) -> None:
         if register == reg.REG_MASK_ENABLE:
-            self._cvrf = False
+            self._ready = False
 
-    def _write(self, register: int, value: int) -> None:
-        if register == reg.REG_CONFIG:
-            if value & ina2xx.CONFIG_RST:
-                self._power_on()
-            else:
-                self._config = value & 0x7FFF
-                self._restart()
-        elif register in self._registers:
+    def _write_register(self, register: int, value: int) -> None:
+        if register in self._registers:
             self._registers[register] = value
 
-    def _restart(self) -> None:
-        period = ina2xx.conversion_seconds(self._config, channels=len(self._enabled()))
-        continuous = bool(self._config & ina2xx.MODE_CONTINUOUS)
-        self._restart_conversions(period, continuous=continuous)
-        self._cvrf = False
+    def _conversion_seconds(self) -> float:
+        return ina2xx.conversion_seconds(self._config, channels=len(self._enabled()))
 
-    def _convert(self) -> None:
-        due = self._due()
-        if not due:
-            return
-        moment = self._moment(due[-1])
+    def _latch(self, moment: float) -> None:
         for channel in self._enabled():
             profile, shunt_ohms = self._loads[channel]
             bus_volts, amps = profile(moment)
@@ -109,4 +96,4 @@ class SimulatedINA3221(SimulatedChip):
             if self._config & ina2xx.MODE_BUS:
                 code = round(bus_volts / reg.BUS_LSB_VOLTS)
                 self._bus[channel] = max(0, min(_MAX_BUS_CODE, code))
-        self._cvrf = True
+        self._ready = True
