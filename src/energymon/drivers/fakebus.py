@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 from collections import deque
+from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 from energymon.drivers.sim.chip import NO_ACK
@@ -46,9 +47,11 @@ class FakeBus:
     op "read" or "write", the value as the chip holds it (not the SMBus word).
     """
 
-    def __init__(self, *, log_size: int = 1000) -> None:
-        """An empty bus; attach chips to give it devices."""
-        self._chips: dict[int, RegisterChip] = {}
+    def __init__(
+        self, chips: Mapping[int, RegisterChip] | None = None, *, log_size: int = 1000
+    ) -> None:
+        """A bus with `chips` by address; attach more to give it devices."""
+        self._chips: dict[int, RegisterChip] = dict(chips or {})
         self.log: deque[tuple[str, int, int, int]] = deque(maxlen=log_size)
         self.closed = False
 

@@ -12,6 +12,7 @@ a hwmon directory name such as "hwmon2" or the chip's `name` attribute such as "
 from __future__ import annotations
 
 import math
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Self
 
@@ -24,6 +25,8 @@ from energymon.drivers.sysfs import SysfsLike, SysfsTree
 
 __all__ = ["DRIVER", "HwmonOptions", "HwmonSensor", "device_directory"]
 
+# The driver's line in `energymon drivers`.
+SUMMARY = "a chip bound to a kernel hwmon driver (ina2xx, ina238, ina3221), read from sysfs"
 HWMON_CLASS = "class/hwmon"
 
 
@@ -58,42 +61,37 @@ def _name(sysfs: SysfsLike, directory: str) -> str | None:
         return None
 
 
+@dataclass(eq=False)
 class HwmonSensor:
-    """One channel of a kernel-bound chip: voltage, current and power from its attributes."""
+    """One channel of a kernel-bound chip: voltage, current and power from its attributes.
 
-    def __init__(
-        self,
-        sysfs: SysfsLike,
-        *,
-        bus: int,
-        address: int | None,
-        device: str | None,
-        channel: int = 1,
-    ) -> None:
-        """No I/O until configure()."""
-        self._sysfs = sysfs
-        self._bus = bus
-        self.address = address
-        self._device = device
-        self.channel = channel
-        self.conversion_time_seconds = 0.0  # from update_interval, once configured
-        self._directory: str | None = None
-        self._has_power = False
+    No I/O until configure(), which finds the device by `address` on bus `bus`, or by `device`.
+    """
+
+    sysfs: SysfsLike
+    _: KW_ONLY
+    bus: int
+    address: int | None
+    device: str | None
+    channel: int = 1
+    conversion_time_seconds: float = field(default=0.0, init=False)  # from update_interval
+    _directory: str | None = field(default=None, init=False)
+    _has_power: bool = field(default=False, init=False)
 
     def configure(self) -> None:
         """Find the device and check it has this channel's attributes."""
         try:
             directory = device_directory(
-                self._sysfs, bus=self._bus, address=self.address, device=self._device
+                self.sysfs, bus=self.bus, address=self.address, device=self.device
             )
             for attribute in ("in", "curr"):
-                self._sysfs.read(f"{directory}/{attribute}{self.channel}_input")
+                self.sysfs.read(f"{directory}/{attribute}{self.channel}_input")
         except OSError as exc:
             raise SensorError(f"hwmon: {exc.strerror or exc} ({exc.filename or ''})") from exc
-        self._has_power = bool(self._sysfs.glob(f"{directory}/power{self.channel}_input"))
+        self._has_power = bool(self.sysfs.glob(f"{directory}/power{self.channel}_input"))
         try:  # the kernel's conversion interval, in milliseconds (ina2xx, ina238)
             self.conversion_time_seconds = (
-                int(self._sysfs.read(f"{directory}/update_interval")) / 1000
+                int(self.sysfs.read(f"{directory}/update_interval")) / 1000
             )
         except (OSError, ValueError):
             self.conversion_time_seconds = 0.0
@@ -106,10 +104,10 @@ class HwmonSensor:
         prefix = f"{self._directory}/"
         channel = self.channel
         try:
-            volts = int(self._sysfs.read(f"{prefix}in{channel}_input")) / 1e3
-            amps = int(self._sysfs.read(f"{prefix}curr{channel}_input")) / 1e3
+            volts = int(self.sysfs.read(f"{prefix}in{channel}_input")) / 1e3
+            amps = int(self.sysfs.read(f"{prefix}curr{channel}_input")) / 1e3
             if self._has_power:  # a magnitude in the ina2xx driver: it takes the current's sign
-                power = int(self._sysfs.read(f"{prefix}power{channel}_input")) / 1e6
+                power = int(self.sysfs.read(f"{prefix}power{channel}_input")) / 1e6
                 watts = math.copysign(abs(power), amps) if amps else power
             else:
                 watts = volts * amps
@@ -162,11 +160,4 @@ def _simulate(options: HwmonOptions, bench: Bench, load: Load) -> None:
     add_hwmon_device(bench, options.address, options.device, options.channel, load)
 
 
-DRIVER = Driver(
-    name="hwmon",
-    summary="a chip bound to a kernel hwmon driver (ina2xx, ina238, ina3221), read from sysfs",
-    options=HwmonOptions,
-    open=_open,
-    simulate=_simulate,
-    transport="sysfs",
-)
+DRIVER = Driver("hwmon", SUMMARY, HwmonOptions, _open, simulate=_simulate, transport="sysfs")

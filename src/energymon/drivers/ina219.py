@@ -5,9 +5,9 @@ from __future__ import annotations
 import enum
 
 from energymon.domain.calibration import SHUNT_LSB_VOLTS, calibrate
-from energymon.drivers.base import Measurement, SMBusLike
-from energymon.drivers.ina2xx import amps_and_watts
-from energymon.drivers.smbus import Registers, register_from_smbus, smbus_from_register, to_signed
+from energymon.drivers.base import SMBusLike
+from energymon.drivers.chip import CalibratedChip
+from energymon.drivers.smbus import register_from_smbus, smbus_from_register, to_signed
 
 __all__ = [
     "INA219",
@@ -124,8 +124,14 @@ def conversion_seconds(config: int) -> float:
     return seconds
 
 
-class INA219:
+class INA219(CalibratedChip):
     """One INA219 on a shared SMBus: `configure()` once, then `read()` as often as needed."""
+
+    CHIP = "INA219"
+    FLAGS_REGISTER = REG_BUS_VOLTAGE  # read before power: reading power clears CNVR
+    READY = BUS_CNVR
+    OVERFLOW = BUS_OVF
+    SHUNT_LSB_VOLTS = SHUNT_LSB_VOLTS
 
     def __init__(
         self,
@@ -141,9 +147,8 @@ class INA219:
         retries: int = 3,
     ) -> None:
         """Derive the register values; no I/O. ValueError for settings the chip cannot meet."""
-        self._registers = Registers(bus, address, bus_number, retries)
+        super().__init__(bus, address, bus_number, retries)
         setup = calibrate(shunt_ohms, max_expected_amps)
-        self.address = address
         self.bus_number = bus_number
         self.shunt_ohms = shunt_ohms
         self.config = config_word(
@@ -154,47 +159,6 @@ class INA219:
         self.power_lsb = setup.power_lsb
         self.full_scale_volts = setup.full_scale_volts
         self.conversion_time_seconds = conversion_seconds(self.config)
-        self.resets = 0  # chip resets (brown-outs) noticed and repaired by read()
-        self._calibrated = False  # a conversion has completed since configure()
-        self._shunt_full_scale = shunt_full_scale(self.config)
+        self.shunt_full_scale = shunt_full_scale(self.config)
 
-    def configure(self) -> None:
-        """Write configuration and calibration, then read both back to check they stuck."""
-        self._calibrated = False
-        wanted = {REG_CONFIG: self.config, REG_CALIBRATION: self.calibration}
-        self._registers.setup("INA219", list(wanted.items()), wanted)
-
-    def read(self) -> Measurement:
-        """Read the latest conversion; repairs a chip that reset since the last read."""
-        transfer = self._registers.read
-        # Bus first (its CNVR flag), power after it: reading power clears CNVR.
-        bus_word = transfer(REG_BUS_VOLTAGE)
-        shunt = to_signed(transfer(REG_SHUNT_VOLTAGE))
-        current = to_signed(transfer(REG_CURRENT))
-        power = transfer(REG_POWER)
-        volts = bus_volts(bus_word)
-        if transfer(REG_CALIBRATION) != self.calibration:  # a brown-out reset the chip
-            self.resets += 1
-            self.configure()
-        elif bus_word & BUS_CNVR:
-            self._calibrated = True
-        amps, watts = amps_and_watts(
-            calibrated=self._calibrated,
-            shunt=shunt,
-            current=current,
-            power=power,
-            volts=volts,
-            current_lsb=self.current_lsb,
-            power_lsb=self.power_lsb,
-        )
-        return Measurement(
-            bus_volts=volts,
-            shunt_volts=shunt * SHUNT_LSB_VOLTS,
-            amps=amps,
-            watts=watts,
-            overflow=bool(bus_word & BUS_OVF) or abs(shunt) >= self._shunt_full_scale,
-            conversion_ready=bool(bus_word & BUS_CNVR),
-        )
-
-    def close(self) -> None:
-        """Nothing to release: the bus belongs to whoever opened it."""
+    bus_volts = staticmethod(bus_volts)

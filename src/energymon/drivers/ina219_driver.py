@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Literal, Self
 
 from pydantic import Field, model_validator
@@ -18,6 +19,8 @@ from energymon.drivers.profiles import Load, LoadLimits
 
 __all__ = ["INA219_DRIVER", "SIMULATED_DRIVER", "INA219Options"]
 
+# The driver's line in `energymon drivers`.
+SUMMARY = "TI INA219: 26 V, 12-bit, ±40..320 mV shunt range (PGA)"
 MAX_BUS_VOLTS = 26.0  # SBOS448: 0..26 V on IN+ and IN- whatever the BRNG range says
 
 
@@ -74,19 +77,11 @@ def probe_ina219(bus: SMBusLike, address: int) -> Identified | None:
     return Identified("ina219", result.detail, result.bus_volts, certain=False)
 
 
-INA219_DRIVER = Driver(
-    name="ina219",
-    summary="TI INA219: 26 V, 12-bit, ±40..320 mV shunt range (PGA)",
-    options=INA219Options,
-    open=open_ina219,
-    probe=probe_ina219,
-    simulate=simulate_ina219,
-)
-SIMULATED_DRIVER = Driver(
+INA219_DRIVER = Driver("ina219", SUMMARY, INA219Options, open_ina219, probe_ina219, simulate_ina219)
+SIMULATED_DRIVER = dataclasses.replace(
+    INA219_DRIVER,
     name="simulated",
     summary='the ina219 driver on a simulated INA219 (= "ina219" with [appliances.simulation])',
-    options=INA219Options,
-    open=open_ina219,
-    simulate=simulate_ina219,
+    probe=None,
     simulated_only=True,
 )

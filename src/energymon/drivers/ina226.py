@@ -10,13 +10,14 @@ from __future__ import annotations
 from pydantic import Field
 
 from energymon.drivers import ina2xx
-from energymon.drivers.base import Measurement, Sensor, SMBusLike
-from energymon.drivers.driver import Bench, Context, Driver, Identified
+from energymon.drivers.chip import CalibratedChip
+from energymon.drivers.driver import Bench, Context, Driver
 from energymon.drivers.profiles import Load
-from energymon.drivers.smbus import Registers, to_signed
 
 __all__ = ["DRIVER", "INA226", "INA226Options", "calibration_value"]
 
+# The driver's line in `energymon drivers`.
+SUMMARY = "TI INA226: 36 V, 16-bit, ±81.92 mV shunt range"
 # Register pointer addresses (SBOS547, register map).
 REG_CONFIG = 0x00  # R/W, power-on 0x4127
 REG_SHUNT_VOLTAGE = 0x01  # R, signed, LSB 2.5 µV
@@ -45,68 +46,30 @@ def calibration_value(current_lsb: float, shunt_ohms: float) -> int:
     return int(CALIBRATION_CONSTANT / (current_lsb * shunt_ohms) + 1e-9)
 
 
-class INA226:
-    """One INA226 on a shared SMBus: `configure()` once, then `read()` as often as needed."""
+class INA226(CalibratedChip):
+    """One INA226 on a shared SMBus, opened with its options: `configure()` once, then `read()`
+    as often as needed."""
 
-    def __init__(
-        self,
-        bus: SMBusLike,
-        *,
-        address: int = 0x40,
-        shunt_ohms: float = 0.1,
-        bus_number: int = 1,
-        retries: int = 3,
-    ) -> None:
+    CHIP = "INA226"
+    FLAGS_REGISTER = REG_MASK_ENABLE  # reading it clears CVRF
+    READY = MASK_CVRF
+    OVERFLOW = MASK_OVF
+    SHUNT_LSB_VOLTS = SHUNT_LSB_VOLTS
+    shunt_full_scale = SHUNT_FULL_SCALE
+
+    def __init__(self, options: INA226Options, context: Context, *, retries: int = 3) -> None:
         """Derive the register values; no I/O."""
-        self._registers = Registers(bus, address, bus_number, retries)
-        self.address = address
-        self.current_lsb = SHUNT_LSB_VOLTS / shunt_ohms
+        super().__init__(context.bus, options.address, context.bus_number, retries)
+        self.current_lsb = SHUNT_LSB_VOLTS / options.shunt_ohms
         self.power_lsb = POWER_LSB_PER_CURRENT_LSB * self.current_lsb
-        self.calibration = calibration_value(self.current_lsb, shunt_ohms)
+        self.calibration = calibration_value(self.current_lsb, options.shunt_ohms)
         self.config = ina2xx.config_word(fixed_bits=CONFIG_FIXED)
         self.conversion_time_seconds = ina2xx.conversion_seconds(self.config)
-        self.resets = 0  # chip resets (brown-outs) noticed and repaired by read()
-        self._calibrated = False
 
-    def configure(self) -> None:
-        """Write configuration and calibration, then read both back to check they stuck."""
-        self._calibrated = False
-        wanted = {REG_CONFIG: self.config, REG_CALIBRATION: self.calibration}
-        self._registers.setup("INA226", list(wanted.items()), wanted)
-
-    def read(self) -> Measurement:
-        """Read the latest conversion; repairs a chip that reset since the last read."""
-        read = self._registers.read
-        flags = read(REG_MASK_ENABLE)  # CVRF first: reading the mask clears it
-        shunt = to_signed(read(REG_SHUNT_VOLTAGE))
-        volts = read(REG_BUS_VOLTAGE) * BUS_LSB_VOLTS
-        current = to_signed(read(REG_CURRENT))
-        power = read(REG_POWER)
-        if read(REG_CALIBRATION) != self.calibration:  # a brown-out reset the chip
-            self.resets += 1
-            self.configure()
-        elif flags & MASK_CVRF:
-            self._calibrated = True
-        amps, watts = ina2xx.amps_and_watts(
-            calibrated=self._calibrated,
-            shunt=shunt,
-            current=current,
-            power=power,
-            volts=volts,
-            current_lsb=self.current_lsb,
-            power_lsb=self.power_lsb,
-        )
-        return Measurement(
-            bus_volts=volts,
-            shunt_volts=shunt * SHUNT_LSB_VOLTS,
-            amps=amps,
-            watts=watts,
-            overflow=bool(flags & MASK_OVF) or abs(shunt) >= SHUNT_FULL_SCALE,
-            conversion_ready=bool(flags & MASK_CVRF),
-        )
-
-    def close(self) -> None:
-        """Nothing to release: the bus belongs to whoever opened it."""
+    @staticmethod
+    def bus_volts(bus_register: int) -> float:
+        """The voltage in a bus voltage register value."""
+        return bus_register * BUS_LSB_VOLTS
 
 
 class INA226Options(ina2xx.ShuntOptions):
@@ -121,15 +84,6 @@ class INA226Options(ina2xx.ShuntOptions):
     max_expected_amps: float = Field(0.8, gt=0)
 
 
-def _open(options: INA226Options, context: Context) -> Sensor:
-    return INA226(
-        context.bus,
-        address=options.address,
-        shunt_ohms=options.shunt_ohms,
-        bus_number=context.bus_number,
-    )
-
-
 def _simulate(options: INA226Options, bench: Bench, load: Load) -> None:
     from energymon.drivers.sim.ina226 import SimulatedINA226
 
@@ -137,22 +91,5 @@ def _simulate(options: INA226Options, bench: Bench, load: Load) -> None:
     bench.bus.attach(options.address, chip)
 
 
-def _probe(bus: SMBusLike, address: int) -> Identified | None:
-    return ina2xx.identify(
-        bus,
-        address,
-        driver="ina226",
-        die_id=DIE_ID,
-        bus_register=REG_BUS_VOLTAGE,
-        bus_volts=lambda raw: raw * BUS_LSB_VOLTS,
-    )
-
-
-DRIVER = Driver(
-    name="ina226",
-    summary="TI INA226: 36 V, 16-bit, ±81.92 mV shunt range",
-    options=INA226Options,
-    open=_open,
-    probe=_probe,
-    simulate=_simulate,
-)
+_probe = ina2xx.prober("ina226", DIE_ID, INA226.bus_volts)
+DRIVER = Driver("ina226", SUMMARY, INA226Options, INA226, _probe, _simulate)

@@ -13,13 +13,16 @@ from pydantic import Field
 
 from energymon.drivers import ina2xx
 from energymon.drivers.accumulator import EnergyCounter
-from energymon.drivers.base import Measurement, Sensor, SMBusLike
+from energymon.drivers.base import Measurement, SMBusLike
+from energymon.drivers.chip import Chip
 from energymon.drivers.driver import Bench, Context, Driver, Identified
 from energymon.drivers.profiles import Load
 from energymon.drivers.smbus import Registers, to_signed
 
-__all__ = ["DRIVER", "INA228", "INA228Options", "adc_range_for", "shunt_calibration"]
+__all__ = ["DRIVER", "INA228", "INA228Options", "adc_range_for", "bus_volts", "shunt_calibration"]
 
+# The driver's line in `energymon drivers`.
+SUMMARY = "TI INA228: 85 V, 20-bit, ±163.84/40.96 mV, energy and charge accumulators"
 # Register pointer addresses and widths (SBOSA20, register map).
 REG_CONFIG = 0x00  # 16 bits, power-on 0x0000
 REG_ADC_CONFIG = 0x01  # 16 bits, power-on 0xFB68
@@ -66,27 +69,26 @@ def adc_range_for(shunt_volts: float) -> int:
     return 1 if shunt_volts <= FULL_SCALE_VOLTS[1] * (1 + 1e-9) else 0
 
 
+def bus_volts(vbus_register: int) -> float:
+    """The voltage in a (24-bit) VBUS register value."""
+    return (vbus_register >> DATA_SHIFT) * BUS_LSB_VOLTS
+
+
 def shunt_calibration(current_lsb: float, shunt_ohms: float, adc_range: int) -> int:
     """SHUNT_CAL = 13107.2 × 10⁶ × CURRENT_LSB × R_SHUNT, × 4 at ADCRANGE = 1 (SBOSA20)."""
     return round(CAL_CONSTANT * current_lsb * shunt_ohms * (4 if adc_range else 1))
 
 
-class INA228:
-    """One INA228 on a shared SMBus: `configure()` once, then `read()` as often as needed."""
+class INA228(Chip):
+    """One INA228 on a shared SMBus, opened with its options: `configure()` once, then `read()`
+    as often as needed."""
 
-    def __init__(
-        self,
-        bus: SMBusLike,
-        *,
-        address: int = 0x40,
-        shunt_ohms: float = 0.015,
-        max_expected_amps: float = 10.0,
-        bus_number: int = 1,
-        retries: int = 3,
-    ) -> None:
+    CHIP = "INA228"
+
+    def __init__(self, options: INA228Options, context: Context, *, retries: int = 3) -> None:
         """Derive the register values; no I/O. ValueError when SHUNT_CAL cannot hold them."""
-        self._registers = Registers(bus, address, bus_number, retries)
-        self.address = address
+        super().__init__(context.bus, options.address, context.bus_number, retries)
+        shunt_ohms, max_expected_amps = options.shunt_ohms, options.max_expected_amps
         self.shunt_ohms = shunt_ohms
         self.adc_range = adc_range_for(max_expected_amps * shunt_ohms)
         self.calibration = shunt_calibration(
@@ -103,31 +105,31 @@ class INA228:
         self.config = CONFIG_ADCRANGE if self.adc_range else 0
         self.conversion_time_seconds = CONVERSION_SECONDS
         self.energy = EnergyCounter(ENERGY_BITS, ENERGY_PER_POWER_LSB * self.power_lsb)
-        self.resets = 0  # chip resets (brown-outs) noticed and repaired by read()
-        self._calibrated = False
 
-    def configure(self) -> None:
-        """Write configuration (clearing the accumulators) and calibration; read them back."""
-        self._calibrated = False
-        wanted = {
+    def _settings(self) -> dict[int, int]:
+        return {
             REG_CONFIG: self.config,
             REG_ADC_CONFIG: ADC_CONFIG,
             REG_SHUNT_CAL: self.calibration,
         }
-        writes = [(REG_CONFIG, self.config | CONFIG_RSTACC), *list(wanted.items())[1:]]
-        self._registers.setup("INA228", writes, wanted)
+
+    def _writes(self, settings: dict[int, int]) -> list[tuple[int, int]]:
+        """The settings, the configuration with RSTACC: the accumulators start again."""
+        return [(REG_CONFIG, self.config | CONFIG_RSTACC), *list(settings.items())[1:]]
+
+    def configure(self) -> None:
+        """Write configuration (clearing the accumulators) and calibration; read them back."""
+        super().configure()
         self.energy.restart()
 
     def read(self) -> Measurement:
         """Read the latest conversion and the energy accumulator; repairs a chip that reset."""
         registers = self._registers
-        if registers.read(REG_ADC_CONFIG) != ADC_CONFIG:  # a brown-out reset the chip
-            self.resets += 1
-            self.configure()
+        self._repaired(REG_ADC_CONFIG, ADC_CONFIG)
         flags = registers.read(REG_DIAG_ALRT)  # CNVRF first: reading DIAG_ALRT clears it
         wide = registers.read_wide
         shunt = to_signed(wide(REG_VSHUNT, 3), 24) >> DATA_SHIFT
-        volts = (wide(REG_VBUS, 3) >> DATA_SHIFT) * BUS_LSB_VOLTS
+        volts = bus_volts(wide(REG_VBUS, 3))
         current = to_signed(wide(REG_CURRENT, 3), 24) >> DATA_SHIFT
         power = wide(REG_POWER, 3) * self.power_lsb
         energy_raw = wide(REG_ENERGY, 5)
@@ -149,9 +151,6 @@ class INA228:
             energy_joules=self.energy.update(energy_raw, watts),
         )
 
-    def close(self) -> None:
-        """Nothing to release: the bus belongs to whoever opened it."""
-
 
 class INA228Options(ina2xx.ShuntOptions):
     """An INA228: shunt up to ±163.84 mV (±40.96 mV picked when it holds), bus up to 85 V."""
@@ -163,16 +162,6 @@ class INA228Options(ina2xx.ShuntOptions):
     # Adafruit's breakout: a 15 mΩ shunt for up to 10 A.
     shunt_ohms: float = Field(0.015, gt=0)
     max_expected_amps: float = Field(10.0, gt=0)
-
-
-def _open(options: INA228Options, context: Context) -> Sensor:
-    return INA228(
-        context.bus,
-        address=options.address,
-        shunt_ohms=options.shunt_ohms,
-        max_expected_amps=options.max_expected_amps,
-        bus_number=context.bus_number,
-    )
 
 
 def _simulate(options: INA228Options, bench: Bench, load: Load) -> None:
@@ -187,16 +176,9 @@ def _probe(bus: SMBusLike, address: int) -> Identified | None:
     device = registers.read(REG_DEVICE_ID)
     if registers.read(REG_MANUFACTURER_ID) != ina2xx.MANUFACTURER_TI or device >> 4 != DIE_ID:
         return None
-    volts = (registers.read_wide(REG_VBUS, 3) >> DATA_SHIFT) * BUS_LSB_VOLTS
+    volts = bus_volts(registers.read_wide(REG_VBUS, 3))
     detail = f"INA228 (manufacturer 0x5449, device 0x{device:04X}: die 0x228 rev {device & 0xF})"
     return Identified("ina228", detail, volts)
 
 
-DRIVER = Driver(
-    name="ina228",
-    summary="TI INA228: 85 V, 20-bit, ±163.84/40.96 mV, energy and charge accumulators",
-    options=INA228Options,
-    open=_open,
-    probe=_probe,
-    simulate=_simulate,
-)
+DRIVER = Driver("ina228", SUMMARY, INA228Options, INA228, _probe, _simulate)

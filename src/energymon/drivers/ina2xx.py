@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Self
 from pydantic import Field, model_validator
 
 from energymon.drivers.base import SMBusLike
-from energymon.drivers.driver import I2COptions, Identified
+from energymon.drivers.driver import I2COptions, Identified, Prober
 from energymon.drivers.profiles import LoadLimits
 from energymon.drivers.smbus import Registers
 
@@ -27,13 +27,13 @@ __all__ = [
     "ConversionTime",
     "Mode",
     "ShuntOptions",
-    "amps_and_watts",
     "config_word",
     "conversion_seconds",
-    "identify",
     "names_itself",
+    "prober",
 ]
 
+REG_BUS_VOLTAGE = 0x02  # on the INA3221, channel 1's
 REG_MANUFACTURER_ID = 0xFE
 REG_DIE_ID = 0xFF
 MANUFACTURER_TI = 0x5449  # "TI" in ASCII
@@ -158,43 +158,20 @@ def names_itself(bus: SMBusLike, address: int, die_id: int) -> bool:
     )
 
 
-def identify(
-    bus: SMBusLike,
-    address: int,
-    *,
+def prober(
     driver: str,
     die_id: int,
-    bus_register: int,
     bus_volts: Callable[[int], float],
     appliances: tuple[Mapping[str, Any], ...] = ({},),
-) -> Identified | None:
-    """`scan`'s answer for a chip with ID registers: its name and its bus voltage."""
-    if not names_itself(bus, address, die_id):
-        return None
-    volts = bus_volts(Registers(bus, address, retries=0).read(bus_register))
-    detail = f"{driver.upper()} (manufacturer 0x{MANUFACTURER_TI:04X}, die 0x{die_id:04X})"
-    return Identified(driver, detail, volts, appliances=appliances)
+) -> Prober:
+    """A driver's `probe` for a chip with ID registers: its name, and the bus voltage that
+    `bus_volts` reads in register 0x02 (on the INA3221, channel 1's)."""
 
+    def probe(bus: SMBusLike, address: int) -> Identified | None:
+        if not names_itself(bus, address, die_id):
+            return None
+        volts = bus_volts(Registers(bus, address, retries=0).read(REG_BUS_VOLTAGE))
+        detail = f"{driver.upper()} (manufacturer 0x{MANUFACTURER_TI:04X}, die 0x{die_id:04X})"
+        return Identified(driver, detail, volts, appliances=appliances)
 
-def amps_and_watts(
-    *,
-    calibrated: bool,
-    shunt: int,
-    current: int,
-    power: int,
-    volts: float,
-    current_lsb: float,
-    power_lsb: float,
-) -> tuple[float, float]:
-    """Signed amps and watts from a calibrated chip's registers (INA219, INA226).
-
-    The power register holds a magnitude: it takes the current's sign. Until a conversion has
-    completed under our calibration (`calibrated`), current and power still hold results computed
-    without it (0 after a reset); the shunt register does not depend on it and gives the reading.
-    With the calibrations we write the current register equals the shunt register.
-    """
-    if calibrated:
-        watts = power * power_lsb
-        return current * current_lsb, -watts if current < 0 else watts
-    amps = shunt * current_lsb
-    return amps, amps * volts
+    return probe

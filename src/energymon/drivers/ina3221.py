@@ -13,12 +13,15 @@ from pydantic import Field
 
 from energymon.drivers import ina2xx
 from energymon.drivers.base import Measurement, Sensor, SMBusLike
-from energymon.drivers.driver import Bench, Context, Driver, Identified, Location
+from energymon.drivers.chip import Chip
+from energymon.drivers.driver import Bench, Context, Driver, Location
 from energymon.drivers.profiles import Load
-from energymon.drivers.smbus import Registers, to_signed
+from energymon.drivers.smbus import to_signed
 
 __all__ = ["DRIVER", "INA3221Channel", "INA3221Options", "bus_register", "shunt_register"]
 
+# The driver's line in `energymon drivers`.
+SUMMARY = "TI INA3221: three channels (one appliance each), 26 V, 13-bit, ±163.8 mV"
 # Register pointer addresses (SBOS576, register map).
 REG_CONFIG = 0x00  # R/W, power-on 0x7127: all three channels, AVG 1, 1.1 ms, continuous
 REG_MASK_ENABLE = 0x0F  # R/W, power-on 0x0002; reading it clears CVRF
@@ -44,14 +47,20 @@ def bus_register(channel: int) -> int:
     return 2 * channel
 
 
-class _Chip:
+def bus_volts(value: int) -> float:
+    """The voltage in a channel's bus voltage register value."""
+    return (to_signed(value) >> DATA_SHIFT) * BUS_LSB_VOLTS
+
+
+class _Chip(Chip):
     """What the channels of one INA3221 share: its configuration and its conversion cycles."""
 
-    def __init__(self, registers: Registers) -> None:
-        self.registers = registers
+    CHIP = "INA3221"
+
+    def __init__(self, bus: SMBusLike, address: int, bus_number: int) -> None:
+        super().__init__(bus, address, bus_number, retries=3)
         self.channels: set[int] = set()
         self.cycles = 0  # conversion cycles seen finished (CVRF) since the start
-        self.resets = 0
 
     @property
     def config(self) -> int:
@@ -59,18 +68,20 @@ class _Chip:
         enabled = sum(CONFIG_CHANNEL_ENABLE[channel] for channel in self.channels)
         return ina2xx.config_word(fixed_bits=enabled)
 
-    def configure(self) -> None:
-        """Write the configuration and read it back."""
-        config = self.config
-        self.registers.setup("INA3221", [(REG_CONFIG, config)], {REG_CONFIG: config})
+    def _settings(self) -> dict[int, int]:
+        return {REG_CONFIG: self.config}
 
     def poll(self) -> None:
         """Count a finished cycle (reading Mask/Enable clears CVRF); repair a reset chip."""
-        if self.registers.read(REG_CONFIG) != self.config:  # a brown-out reset the chip
-            self.resets += 1
-            self.configure()
-        elif self.registers.read(REG_MASK_ENABLE) & MASK_CVRF:
+        if (
+            not self._repaired(REG_CONFIG, self.config)
+            and self.read_register(REG_MASK_ENABLE) & MASK_CVRF
+        ):
             self.cycles += 1
+
+    def read_register(self, register: int) -> int:
+        """One of the chip's registers."""
+        return self._registers.read(register)
 
 
 class INA3221Channel:
@@ -82,7 +93,7 @@ class INA3221Channel:
         self._chip = chip
         self.channel = channel
         self.shunt_ohms = shunt_ohms
-        self.address = chip.registers.address
+        self.address = chip.address
         self._seen = -1
 
     @property
@@ -100,9 +111,9 @@ class INA3221Channel:
         """This channel's latest shunt and bus voltage, and the current and power they give."""
         chip = self._chip
         chip.poll()
-        read = chip.registers.read
+        read = chip.read_register
         shunt = to_signed(read(shunt_register(self.channel))) >> DATA_SHIFT
-        volts = (to_signed(read(bus_register(self.channel))) >> DATA_SHIFT) * BUS_LSB_VOLTS
+        volts = bus_volts(read(bus_register(self.channel)))
         shunt_volts = shunt * SHUNT_LSB_VOLTS
         amps = shunt_volts / self.shunt_ohms
         ready, self._seen = chip.cycles != self._seen, chip.cycles
@@ -141,8 +152,7 @@ def _open(options: INA3221Options, context: Context) -> Sensor:
     key = ("ina3221", options.address)
     chip = context.shared.get(key)
     if chip is None:
-        registers = Registers(context.bus, options.address, context.bus_number)
-        chip = context.shared[key] = _Chip(registers)
+        chip = context.shared[key] = _Chip(context.bus, options.address, context.bus_number)
     return INA3221Channel(chip, options.channel, options.shunt_ohms)
 
 
@@ -157,23 +167,5 @@ def _simulate(options: INA3221Options, bench: Bench, load: Load) -> None:
     chip.connect(options.channel, load, options.shunt_ohms)
 
 
-def _probe(bus: SMBusLike, address: int) -> Identified | None:
-    return ina2xx.identify(
-        bus,
-        address,
-        driver="ina3221",
-        die_id=DIE_ID,
-        bus_register=bus_register(1),
-        bus_volts=lambda raw: (to_signed(raw) >> DATA_SHIFT) * BUS_LSB_VOLTS,
-        appliances=tuple({"channel": channel} for channel in CHANNELS),
-    )
-
-
-DRIVER = Driver(
-    name="ina3221",
-    summary="TI INA3221: three channels (one appliance each), 26 V, 13-bit, ±163.8 mV",
-    options=INA3221Options,
-    open=_open,
-    probe=_probe,
-    simulate=_simulate,
-)
+_probe = ina2xx.prober("ina3221", DIE_ID, bus_volts, tuple({"channel": c} for c in CHANNELS))
+DRIVER = Driver("ina3221", SUMMARY, INA3221Options, _open, _probe, _simulate)

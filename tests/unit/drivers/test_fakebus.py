@@ -22,8 +22,7 @@ def make_chip(
     """A powered-on simulated chip on a fake bus, with the clock it follows."""
     clock = ManualClock()
     chip = SimulatedINA219(profile, clock=clock.time, shunt_ohms=shunt_ohms)
-    bus = FakeBus()
-    bus.attach(ADDRESS, chip)
+    bus = FakeBus({ADDRESS: chip})
     return chip, bus, clock
 
 

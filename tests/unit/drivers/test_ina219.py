@@ -56,8 +56,7 @@ def make_rig(
     """A driver configured on a simulated chip whose inputs come from `profile`."""
     clock = ManualClock()
     chip = SimulatedINA219(profile, clock=clock.time, shunt_ohms=shunt_ohms)
-    bus = FakeBus()
-    bus.attach(ADDRESS, chip)
+    bus = FakeBus({ADDRESS: chip})
     ina = INA219(
         bus,
         address=ADDRESS,
@@ -111,8 +110,7 @@ DATASHEET_REGISTERS = {
 def datasheet_driver() -> tuple[INA219, RegisterFile]:
     """A driver for the datasheet's 2 mΩ shunt reading the datasheet's register values."""
     chip = RegisterFile(DATASHEET_REGISTERS)
-    bus = FakeBus()
-    bus.attach(ADDRESS, chip)
+    bus = FakeBus({ADDRESS: chip})
     ina = INA219(bus, address=ADDRESS, shunt_ohms=0.002, max_expected_amps=15.0)
     ina.configure()
     return ina, chip
@@ -286,8 +284,7 @@ def test_read_right_after_configure_takes_amps_from_the_shunt_register() -> None
     clock = ManualClock()
     chip = SimulatedINA219(lambda t: (12.0, 1.5), clock=clock.time)
     clock.advance(1.0)  # the chip has been converting since power-on, with calibration 0
-    bus = FakeBus()
-    bus.attach(ADDRESS, chip)
+    bus = FakeBus({ADDRESS: chip})
     ina = INA219(bus, address=ADDRESS)
     ina.configure()
     reading = ina.read()
@@ -359,8 +356,7 @@ class _IgnoresWrites(RegisterFile):
 
 def test_configure_rejects_a_device_that_does_not_keep_its_registers() -> None:
     """A device that reads back other values than were written is not taken for an INA219."""
-    bus = FakeBus()
-    bus.attach(ADDRESS, _IgnoresWrites())
+    bus = FakeBus({ADDRESS: _IgnoresWrites()})
     with pytest.raises(SensorError, match=r"bus 1 address 0x41: .*is this an INA219"):
         INA219(bus, address=ADDRESS).configure()
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from energymon.drivers import SensorError
+from energymon.drivers import Measurement, SensorError
 from energymon.drivers import ina226 as reg
+from energymon.drivers.driver import Context
 from energymon.drivers.fakebus import FakeBus, SimulatedINA219
 from energymon.drivers.ina219_driver import INA219_DRIVER
 from energymon.drivers.ina226 import DRIVER, INA226, INA226Options, calibration_value
 from energymon.drivers.profiles import Profile
 from energymon.drivers.sim.ina226 import SimulatedINA226
 from energymon.service.clock import ManualClock
+from tests.support import chips
 
 ADDRESS = 0x45
 
@@ -20,16 +22,13 @@ def rig(
     profile: Profile = lambda t: (12.0, 0.5), shunt_ohms: float = 0.1
 ) -> tuple[INA226, SimulatedINA226, ManualClock]:
     """A configured driver on a simulated chip, and the clock they share."""
-    clock = ManualClock()
-    chip = SimulatedINA226(profile, clock=clock.time, shunt_ohms=shunt_ohms)
-    bus = FakeBus()
-    bus.attach(ADDRESS, chip)
-    ina = INA226(bus, address=ADDRESS, shunt_ohms=shunt_ohms)
-    ina.configure()
-    return ina, chip, clock
+    options = INA226Options(address=ADDRESS, shunt_ohms=shunt_ohms)
+    return chips.rig(
+        INA226, options, lambda clock: SimulatedINA226(profile, clock=clock, shunt_ohms=shunt_ohms)
+    )
 
 
-def fresh(ina: INA226, clock: ManualClock) -> reg.Measurement:
+def fresh(ina: INA226, clock: ManualClock) -> Measurement:
     """Let one conversion complete, then read it."""
     clock.advance(ina.conversion_time_seconds * 1.01)
     return ina.read()
@@ -102,23 +101,18 @@ def test_a_brown_out_is_noticed_and_repaired() -> None:
 
 def test_configure_refuses_a_chip_that_is_not_an_ina226() -> None:
     """An INA219 at the address does not keep the INA226's configuration."""
-    bus = FakeBus()
-    bus.attach(ADDRESS, SimulatedINA219(lambda t: (12.0, 1.0), clock=ManualClock().time))
+    bus = FakeBus({ADDRESS: SimulatedINA219(lambda t: (12.0, 1.0), clock=ManualClock().time)})
     with pytest.raises(SensorError, match="is this an INA226"):
-        INA226(bus, address=ADDRESS).configure()
+        INA226(INA226Options(address=ADDRESS), Context("test", 1, bus)).configure()
 
 
 def test_probe_names_the_ina226_and_the_ina219_probe_does_not_claim_it() -> None:
     """The ID registers say INA226; bit 14 of its configuration rules out an INA219."""
     _, chip, _ = rig()
-    bus = FakeBus()
-    bus.attach(0x40, chip)
-    assert DRIVER.probe is not None
-    assert INA219_DRIVER.probe is not None
-    found = DRIVER.probe(bus, 0x40)
-    assert found is not None
+    found = chips.probed(DRIVER, chip)
     assert (found.driver, found.certain) == ("ina226", True)
-    assert INA219_DRIVER.probe(bus, 0x40) is None
+    assert INA219_DRIVER.probe is not None
+    assert INA219_DRIVER.probe(FakeBus({0x40: chip}), 0x40) is None
 
 
 def test_options_refuse_a_current_beyond_the_shunt_range() -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from energymon.drivers import Measurement
 from energymon.drivers import ina228 as reg
-from energymon.drivers.fakebus import FakeBus
-from energymon.drivers.ina228 import DRIVER, INA228, shunt_calibration
+from energymon.drivers.ina228 import DRIVER, INA228, INA228Options, shunt_calibration
 from energymon.drivers.profiles import Profile
 from energymon.drivers.sim.ina228 import SimulatedINA228
 from energymon.service.clock import ManualClock
+from tests.support import chips
 
 ADDRESS = 0x4A
 
@@ -18,16 +19,13 @@ def rig(
     profile: Profile = lambda t: (12.0, 5.0), shunt_ohms: float = 0.015, max_amps: float = 10.0
 ) -> tuple[INA228, SimulatedINA228, ManualClock]:
     """A configured driver on a simulated chip, and the clock they share."""
-    clock = ManualClock()
-    chip = SimulatedINA228(profile, clock=clock.time, shunt_ohms=shunt_ohms)
-    bus = FakeBus()
-    bus.attach(ADDRESS, chip)
-    ina = INA228(bus, address=ADDRESS, shunt_ohms=shunt_ohms, max_expected_amps=max_amps)
-    ina.configure()
-    return ina, chip, clock
+    options = INA228Options(address=ADDRESS, shunt_ohms=shunt_ohms, max_expected_amps=max_amps)
+    return chips.rig(
+        INA228, options, lambda clock: SimulatedINA228(profile, clock=clock, shunt_ohms=shunt_ohms)
+    )
 
 
-def run(ina: INA228, clock: ManualClock, seconds: float, step: float = 0.05) -> reg.Measurement:
+def run(ina: INA228, clock: ManualClock, seconds: float, step: float = 0.05) -> Measurement:
     """Read every `step` for `seconds`, as the sampler does; the last reading."""
     reading = ina.read()
     for _ in range(round(seconds / step)):
@@ -112,11 +110,6 @@ def test_a_brown_out_is_repaired_and_the_total_does_not_jump() -> None:
 
 def test_probe_reads_the_device_id() -> None:
     """DEVICE_ID 0x2281: die 0x228, revision 1."""
-    _, chip, _ = rig()
-    bus = FakeBus()
-    bus.attach(0x40, chip)
-    assert DRIVER.probe is not None
-    found = DRIVER.probe(bus, 0x40)
-    assert found is not None
+    found = chips.probed(DRIVER, rig()[1])
     assert found.driver == "ina228"
     assert "rev 1" in found.detail

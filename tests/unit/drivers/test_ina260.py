@@ -5,24 +5,19 @@ from __future__ import annotations
 import pytest
 
 from energymon.drivers import ina260 as reg
-from energymon.drivers.fakebus import FakeBus
-from energymon.drivers.ina260 import DRIVER, INA260
+from energymon.drivers.ina260 import DRIVER, INA260, INA260Options
 from energymon.drivers.profiles import Profile
 from energymon.drivers.sim.ina226 import SimulatedINA260
 from energymon.service.clock import ManualClock
+from tests.support import chips
 
 ADDRESS = 0x40
 
 
 def rig(profile: Profile = lambda t: (12.0, 5.0)) -> tuple[INA260, SimulatedINA260, ManualClock]:
     """A configured driver on a simulated chip, and the clock they share."""
-    clock = ManualClock()
-    chip = SimulatedINA260(profile, clock=clock.time)
-    bus = FakeBus()
-    bus.attach(ADDRESS, chip)
-    ina = INA260(bus, address=ADDRESS)
-    ina.configure()
-    return ina, chip, clock
+    options = INA260Options(address=ADDRESS)
+    return chips.rig(INA260, options, lambda clock: SimulatedINA260(profile, clock=clock))
 
 
 def test_power_on_registers_match_the_datasheet() -> None:
@@ -65,11 +60,6 @@ def test_a_brown_out_is_noticed_by_the_configuration_and_repaired() -> None:
 
 def test_probe_names_the_ina260() -> None:
     """The die ID register says INA260."""
-    _, chip, _ = rig()
-    bus = FakeBus()
-    bus.attach(0x41, chip)
-    assert DRIVER.probe is not None
-    found = DRIVER.probe(bus, 0x41)
-    assert found is not None
+    found = chips.probed(DRIVER, rig()[1], 0x41)
     assert found.driver == "ina260"
     assert found.bus_volts == pytest.approx(0.0)

@@ -12,6 +12,7 @@ from energymon.drivers.sim.ina3221 import SimulatedINA3221
 from energymon.errors import ConfigError
 from energymon.service.clock import ManualClock
 from energymon.settings import settings_from_mapping
+from tests.support import chips
 
 ADDRESS = 0x41
 LOADS = {1: (12.0, 1.0), 2: (5.0, -0.25), 3: (24.0, 0.5)}
@@ -23,9 +24,7 @@ def rig(channels: tuple[int, ...] = (1, 2, 3)) -> tuple[list, SimulatedINA3221, 
     chip = SimulatedINA3221(clock=clock.time)
     for channel, (volts, amps) in LOADS.items():
         chip.connect(channel, lambda t, v=volts, a=amps: (v, a), shunt_ohms=0.1)
-    bus = FakeBus()
-    bus.attach(ADDRESS, chip)
-    context = Context("test", 1, bus)
+    context = Context("test", 1, FakeBus({ADDRESS: chip}))
     sensors = [DRIVER.open(INA3221Options(address=ADDRESS, channel=c), context) for c in channels]
     for sensor in sensors:
         sensor.configure()
@@ -81,12 +80,7 @@ def test_a_brown_out_is_noticed_and_repaired_once_for_the_chip() -> None:
 
 def test_probe_suggests_one_appliance_per_channel() -> None:
     """The die ID says INA3221; the snippet gets channels 1, 2 and 3."""
-    _, chip, _ = rig()
-    bus = FakeBus()
-    bus.attach(0x40, chip)
-    assert DRIVER.probe is not None
-    found = DRIVER.probe(bus, 0x40)
-    assert found is not None
+    found = chips.probed(DRIVER, rig()[1])
     assert [dict(a) for a in found.appliances] == [{"channel": c} for c in (1, 2, 3)]
 
 
