@@ -91,15 +91,16 @@ class HealthResponse(ApiModel):
     @classmethod
     def of(cls, health: Health) -> Self:
         """The API's view of the service's health report."""
-        store, now_s = health.storage, health.checked_at_seconds
+        parts, now_s = health.parts, health.checked_at_seconds
+        store = parts.storage
         flushed = None if store.last_flush_ms is None else utc_time(store.last_flush_ms)
         return cls(
-            status=health.status,
+            status=health.verdict.status,
             healthy=health.healthy,
-            reasons=health.reasons,
+            reasons=health.verdict.reasons,
             uptime_seconds=round(health.uptime_seconds, 3),
-            appliances=[ApplianceHealth.of(a) for a in health.appliances],
-            samplers=health.samplers,
+            appliances=[ApplianceHealth.of(a) for a in parts.appliances],
+            samplers=list(parts.samplers),
             storage=StorageHealth(
                 last_flush=flushed,
                 last_flush_age_seconds=_rounded(
@@ -108,9 +109,9 @@ class HealthResponse(ApiModel):
                 pending_readings=store.pending_readings,
                 dropped_readings=store.dropped_readings,
                 last_error=store.last_error,
-                failed_flushes=health.writer.failed_flushes,
-                csv_log_error=health.writer.csv_log_error,
+                failed_flushes=parts.writer.failed_flushes,
+                csv_log_error=parts.writer.csv_log_error,
             ),
-            clock=ClockHealth.of(health.clock),
-            publishers=health.publishers,
+            clock=ClockHealth.of(parts.clock),
+            publishers=list(parts.publishers),
         )

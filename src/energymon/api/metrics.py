@@ -40,20 +40,19 @@ class MonitorCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         """Read the monitor now (blocking: call off the event loop)."""
         health = self.monitor.health.report()
+        parts = health.parts
         lifetime = self.monitor.queries.lifetime_energy()
         yield from families(
             APPLIANCE_SERIES,
             APPLIANCE_LABELS,
-            (([str(a.id), a.name], ApplianceRow(a, lifetime)) for a in health.appliances),
+            (([str(a.id), a.name], ApplianceRow(a, lifetime)) for a in parts.appliances),
         )
-        yield from families(
-            SAMPLER_SERIES, SAMPLER_LABELS, (([s.name], s) for s in health.samplers)
-        )
-        if health.publishers:  # nothing when no publisher (MQTT) is configured
-            rows = (([p.name], p) for p in health.publishers)
+        yield from families(SAMPLER_SERIES, SAMPLER_LABELS, (([s.name], s) for s in parts.samplers))
+        if parts.publishers:  # nothing when no publisher (MQTT) is configured
+            rows = (([p.name], p) for p in parts.publishers)
             yield from families(PUBLISHER_SERIES, PUBLISHER_LABELS, rows)
 
-        store = health.storage
+        store = parts.storage
         yield GaugeMetricFamily(
             "energymon_storage_pending_readings",
             "Readings in memory waiting for a flush.",
@@ -78,9 +77,9 @@ class MonitorCollector(Collector):
         yield CounterMetricFamily(
             "energymon_storage_failed_flushes",
             "Flushes the store refused (readings stayed in memory).",
-            value=health.writer.failed_flushes,
+            value=parts.writer.failed_flushes,
         )
-        clock = health.clock
+        clock = parts.clock
         yield CounterMetricFamily(
             "energymon_clock_steps",
             "Steps of the wall clock against the monotonic clock since start.",

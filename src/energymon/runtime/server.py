@@ -161,7 +161,7 @@ def _serve_holding_data_dir(
         ready=lambda: (
             server.started and (first_reading.is_set() or time.monotonic() > ready_deadline)
         ),
-        healthy=lambda: monitor.health.report().alive,
+        healthy=lambda: monitor.health.report().verdict.alive,
     )
     previous_handlers = install_signal_handlers(server)
     freeze_startup_objects()

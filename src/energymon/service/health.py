@@ -40,7 +40,15 @@ from energymon.service.views import (
 )
 from energymon.storage.base import StoreHealth
 
-__all__ = ["RECENT_STEP_SECONDS", "Health", "HealthCheck", "HealthStatus", "Verdict", "assess"]
+__all__ = [
+    "RECENT_STEP_SECONDS",
+    "Health",
+    "HealthCheck",
+    "HealthStatus",
+    "Parts",
+    "Verdict",
+    "assess",
+]
 
 RECENT_STEP_SECONDS = 900.0  # a wall-clock step shows as `degraded` this long
 # A sampler that has not ticked for this many periods (and at least STUCK_MIN_SECONDS) is stuck.
@@ -66,22 +74,26 @@ class Verdict:
     alive: bool
 
 
-def assess(
-    *,
-    running: bool,
-    appliances: Sequence[ApplianceView],
-    samplers: Sequence[SamplerView],
-    storage: StoreHealth,
-    writer: WriterView,
-    clock: ClockView,
-    publishers: Sequence[PublisherView] = (),
-) -> Verdict:
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """Each part's view of itself: what `assess` judges and /health shows."""
+
+    appliances: Sequence[ApplianceView]
+    samplers: Sequence[SamplerView]
+    storage: StoreHealth
+    writer: WriterView
+    clock: ClockView
+    publishers: Sequence[PublisherView] = ()
+
+
+def assess(parts: Parts, *, running: bool) -> Verdict:
     """Judge the service's state from its parts' views."""
+    appliances, storage, writer = parts.appliances, parts.storage, parts.writer
     failing: list[str] = []
     warnings: list[str] = []
     if not running:
         failing.append("the monitor is not running")
-    failing += [f"sampler {s.name} is stuck" for s in samplers if s.stuck]
+    failing += [f"sampler {s.name} is stuck" for s in parts.samplers if s.stuck]
     if writer.stuck:
         failing.append("the storage writer is stuck")
     if storage.last_error is not None:
@@ -97,11 +109,10 @@ def assess(
         warnings.append(
             f"{storage.dropped_readings} readings dropped since start while storage refused writes"
         )
-    step = clock.last_step_seconds
-    age = clock.last_step_age_seconds
+    step, age = parts.clock.last_step_seconds, parts.clock.last_step_age_seconds
     if step is not None and age is not None and age < RECENT_STEP_SECONDS:
         warnings.append(f"wall clock stepped by {step:+.1f} s {age:.0f} s ago")
-    for publisher in publishers:
+    for publisher in parts.publishers:
         if not publisher.connected:
             why = publisher.last_error or "connecting"
             warnings.append(f"{publisher.name} {publisher.target} not connected: {why}")
@@ -116,30 +127,23 @@ def assess(
         if warnings
         else HealthStatus.OK
     )
-    alive = running and not writer.stuck and not any(s.stuck for s in samplers)
+    alive = running and not writer.stuck and not any(s.stuck for s in parts.samplers)
     return Verdict(status=status, reasons=failing + warnings, alive=alive)
 
 
 @dataclass(frozen=True, slots=True)
 class Health:
-    """The service's state with its reasons, and each part's view."""
+    """The service's state with its reasons (`verdict`), and each part's view (`parts`)."""
 
-    status: HealthStatus
-    reasons: list[str]
-    alive: bool  # the threads make progress: feed the systemd watchdog
+    verdict: Verdict  # `alive`: the threads make progress, feed the systemd watchdog
+    parts: Parts
     uptime_seconds: float
     checked_at_seconds: float  # wall-clock epoch seconds when the report was taken
-    appliances: list[ApplianceView]
-    samplers: list[SamplerView]
-    storage: StoreHealth
-    writer: WriterView
-    clock: ClockView
-    publishers: list[PublisherView]
 
     @property
     def healthy(self) -> bool:
         """True unless the service cannot record."""
-        return self.status is not HealthStatus.UNHEALTHY
+        return self.verdict.status is not HealthStatus.UNHEALTHY
 
 
 class HealthCheck:
@@ -153,53 +157,29 @@ class HealthCheck:
     def report(self) -> Health:
         """The service's state and its reasons, with every part's view."""
         runner = self.runner
-        appliances = self.queries.appliances()
-        samplers = [self._sampler_view(s) for s in runner.samplers]
-        storage = runner.store.health()
-        writer = runner.writer.view()
-        clock = self._clock_view()
-        publishers = [publisher.view() for publisher in runner.publishers]
-        verdict = assess(
-            running=runner.running,
-            appliances=appliances,
-            samplers=samplers,
-            storage=storage,
-            writer=writer,
-            clock=clock,
-            publishers=publishers,
+        parts = Parts(
+            appliances=self.queries.appliances(),
+            samplers=[self._sampler_view(s) for s in runner.samplers],
+            storage=runner.store.health(),
+            writer=runner.writer.view(),
+            clock=self._clock_view(),
+            publishers=[publisher.view() for publisher in runner.publishers],
         )
         return Health(
-            status=verdict.status,
-            reasons=verdict.reasons,
-            alive=verdict.alive,
+            verdict=assess(parts, running=runner.running),
+            parts=parts,
             uptime_seconds=runner.clock.monotonic() - runner.started_at,
             checked_at_seconds=runner.clock.time(),
-            appliances=appliances,
-            samplers=samplers,
-            storage=storage,
-            writer=writer,
-            clock=clock,
-            publishers=publishers,
         )
 
     def _sampler_view(self, sampler: BusSampler) -> SamplerView:
-        stats = sampler.stats
         now = self.runner.clock.monotonic()
-        last = stats.last_tick_monotonic
+        last = sampler.stats.last_tick_monotonic
         age = None if last is None else now - last
         limit = max(STUCK_PERIODS * sampler.period_seconds, STUCK_MIN_SECONDS)
         since = age if age is not None else now - self.runner.started_at
-        return SamplerView(
-            name=sampler.name,
-            period_seconds=sampler.period_seconds,
-            ticks=stats.ticks,
-            missed_periods=stats.missed_periods,
-            last_lag_seconds=stats.last_lag_seconds,
-            max_lag_seconds=stats.max_lag_seconds,
-            p99_lag_seconds=stats.p99_lag_seconds(),
-            last_tick_age_seconds=age,
-            stuck=self.runner.running and since > limit,
-        )
+        stuck = self.runner.running and since > limit
+        return sampler.stats.to_view(sampler.name, sampler.period_seconds, age, stuck=stuck)
 
     def _clock_view(self) -> ClockView:
         step = self.timeline.last_step

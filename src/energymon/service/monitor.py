@@ -45,12 +45,6 @@ class Monitor:
         self.runner = Runner(
             samplers=samplers, writer=writer, store=store, clock=clock, buses=buses
         )
-        self.queries = Queries(
-            settings.appliances,
-            [channel for sampler in samplers for channel in sampler.channels],
-            store=store,
-            clock=clock,
-            zone=settings.zone,
-            tariff=settings.tariff,
-        )
+        channels = [channel for sampler in samplers for channel in sampler.channels]
+        self.queries = Queries(settings, channels, store=store, clock=clock)
         self.health = HealthCheck(self.runner, self.queries, timeline or Timeline(clock))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import local_day_bounds
 from energymon.domain.model import ApplianceStatus, Reading
@@ -18,7 +17,7 @@ from energymon.service.clock import Clock
 from energymon.service.errors import NoReadingYet, SensorOffline, UnknownAppliance
 from energymon.service.sampler import Channel
 from energymon.service.views import ApplianceView, CurrentReading, Historical, Summary
-from energymon.settings import ApplianceSettings, TariffSettings
+from energymon.settings import ApplianceSettings, Settings
 from energymon.storage.base import LifetimeEnergy, ReadingStore
 
 __all__ = ["MAX_POINTS", "Queries"]
@@ -36,21 +35,17 @@ class Queries:
     """Answers about the configured appliances, from live state and the store."""
 
     def __init__(
-        self,
-        appliances: Sequence[ApplianceSettings],
-        channels: Sequence[Channel],
-        *,
-        store: ReadingStore,
-        clock: Clock,
-        zone: ZoneInfo,
-        tariff: TariffSettings,
+        self, settings: Settings, channels: Sequence[Channel], *, store: ReadingStore, clock: Clock
     ) -> None:
+        """The appliances of `settings` that have a channel, in configuration order."""
         self.store = store
         self.clock = clock
-        self.zone = zone
-        self.tariff = tariff
+        self.zone = settings.zone
+        self.tariff = settings.tariff
         by_id = {c.appliance_id: c for c in channels}
-        self._appliances = {a.id: _Appliance(a, by_id[a.id]) for a in appliances if a.id in by_id}
+        self._appliances = {
+            a.id: _Appliance(a, by_id[a.id]) for a in settings.appliances if a.id in by_id
+        }
 
     def appliances(self) -> list[ApplianceView]:
         """Every configured appliance with its sensor's state, in configuration order."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -13,10 +12,11 @@ import structlog
 from energymon.domain.energy import SECONDS_PER_HOUR, Emitted, Sample, WindowAccumulator
 from energymon.domain.model import ApplianceStatus, Gap, Reading
 from energymon.drivers.base import Sensor, SensorError
+from energymon.service.cadence import SamplerStats
 from energymon.service.clock import Clock
 from energymon.service.timeline import Timeline
 
-__all__ = ["BusSampler", "Channel", "ChannelState", "SamplerStats"]
+__all__ = ["BusSampler", "Channel", "ChannelState"]
 
 log = structlog.get_logger("energymon.sampler")
 
@@ -24,7 +24,6 @@ log = structlog.get_logger("energymon.sampler")
 # a missing chip does not flood the bus or the log.
 FIRST_RETRY_SECONDS = 0.5
 MAX_RETRY_SECONDS = 30.0
-LAG_WINDOW = 2048  # recent lags kept for the p99 figure
 # A sensor with no new conversion for this long (or 3 conversion times, if longer) has stopped.
 STALE_SECONDS = 1.0
 
@@ -55,23 +54,6 @@ class Channel:
     accumulator: WindowAccumulator
     calibration_factor: float = 1.0
     state: ChannelState = field(default_factory=ChannelState)
-
-
-@dataclass(slots=True)
-class SamplerStats:
-    """How well a sampler keeps its cadence."""
-
-    ticks: int = 0
-    missed_periods: int = 0
-    last_lag_seconds: float = 0.0
-    max_lag_seconds: float = 0.0
-    last_tick_monotonic: float | None = None
-    recent_lags: deque[float] = field(default_factory=lambda: deque(maxlen=LAG_WINDOW))
-
-    def p99_lag_seconds(self) -> float:
-        """The 99th percentile of recent lags behind schedule."""
-        lags = sorted(self.recent_lags)
-        return lags[min(len(lags) - 1, math.ceil(0.99 * len(lags)) - 1)] if lags else 0.0
 
 
 class BusSampler:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from energymon.domain.model import ApplianceStatus
-from energymon.service.health import RECENT_STEP_SECONDS, HealthStatus, Verdict, assess
+from energymon.service.health import RECENT_STEP_SECONDS, HealthStatus, Parts, Verdict, assess
 from energymon.service.views import (
     ApplianceView,
     ClockView,
@@ -39,17 +39,17 @@ WRITER = WriterView(
 CLOCK = ClockView(steps=0, last_step_seconds=None, last_step_at_ms=None, last_step_age_seconds=None)
 
 
-def _assess(**changes: object) -> Verdict:
-    parts: dict[str, object] = {
-        "running": True,
-        "appliances": [OK_APPLIANCE, dataclasses.replace(OK_APPLIANCE, id=2)],
-        "samplers": [SAMPLER],
-        "storage": STORE,
-        "writer": WRITER,
-        "clock": CLOCK,
-    }
-    parts.update(changes)
-    return assess(**parts)  # type: ignore[arg-type]
+PARTS = Parts(
+    appliances=[OK_APPLIANCE, dataclasses.replace(OK_APPLIANCE, id=2)],
+    samplers=[SAMPLER],
+    storage=STORE,
+    writer=WRITER,
+    clock=CLOCK,
+)
+
+
+def _assess(running: bool = True, **changes: object) -> Verdict:
+    return assess(dataclasses.replace(PARTS, **changes), running=running)
 
 
 def test_all_well_is_ok_without_reasons() -> None:
