@@ -126,15 +126,19 @@ def _minute_rollups(readings: Iterable[Reading]) -> Rollups:
     return {key: totals_of(bucket) for key, bucket in by_minute.items()}
 
 
-def _coarsen(rollups: Mapping[BucketKey, Totals], start_of: Callable[[int], int]) -> Rollups:
-    coarse: Rollups = {}
-    for (appliance_id, start_ms), totals in rollups.items():
-        key = (appliance_id, start_of(start_ms))
-        into = coarse.get(key)
+def _summed(buckets: Iterable[tuple[BucketKey, Totals]]) -> Rollups:
+    """New totals per key, each the sum of the key's buckets (the inputs are left as they are)."""
+    summed: Rollups = {}
+    for key, totals in buckets:
+        into = summed.get(key)
         if into is None:
-            into = coarse[key] = Totals()
+            into = summed[key] = Totals()
         into.merge(totals)
-    return coarse
+    return summed
+
+
+def _coarsen(rollups: Mapping[BucketKey, Totals], start_of: Callable[[int], int]) -> Rollups:
+    return _summed(((owner, start_of(start_ms)), t) for (owner, start_ms), t in rollups.items())
 
 
 def _hour_start(ts_ms: int) -> int:
@@ -167,14 +171,7 @@ def rollup(readings: Iterable[Reading], tier: Tier, zone: ZoneInfo) -> Rollups:
 
 def combine(*parts: Mapping[BucketKey, Totals]) -> Rollups:
     """New rollups holding the sum of `parts` (the inputs are left as they are)."""
-    combined: Rollups = {}
-    for part in parts:
-        for key, totals in part.items():
-            into = combined.get(key)
-            if into is None:
-                into = combined[key] = Totals()
-            into.merge(totals)
-    return combined
+    return _summed(bucket for part in parts for bucket in part.items())
 
 
 def pool(per_appliance: Iterable[Totals]) -> Totals:
