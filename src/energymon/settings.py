@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from energymon.drivers.settings import ApplianceSettings, check_placement
 from energymon.errors import ConfigError
 from energymon.mqtt.settings import MqttSettings
+from energymon.validation import describe_validation_error
 
 __all__ = [
     "ApplianceSettings",
@@ -209,12 +210,9 @@ def load_settings(path: Path | str | None = None) -> Settings:
 
 def _resolve_relative_paths(settings: Settings, *, base: Path) -> Settings:
     """Relative paths in a config file mean: relative to the file, not to the working directory."""
-    storage, server, mqtt = settings.storage, settings.server, settings.mqtt
-    if not storage.data_dir.is_absolute():
-        storage = storage.model_copy(update={"data_dir": (base / storage.data_dir).resolve()})
-    if server.api_key_file is not None and not server.api_key_file.is_absolute():
-        server = server.model_copy(update={"api_key_file": (base / server.api_key_file).resolve()})
-    mqtt = _resolve_paths(mqtt, base, "password_file")
+    storage = _resolve_paths(settings.storage, base, "data_dir")
+    server = _resolve_paths(settings.server, base, "api_key_file")
+    mqtt = _resolve_paths(settings.mqtt, base, "password_file")
     if mqtt.tls is not None:
         tls = _resolve_paths(mqtt.tls, base, "ca_file", "cert_file", "key_file")
         mqtt = mqtt.model_copy(update={"tls": tls})
@@ -240,34 +238,3 @@ def settings_from_mapping(data: Mapping[str, Any], *, source: str = "<settings>"
         return Settings(**data)
     except ValidationError as exc:
         raise ConfigError(f"{source}: {describe_validation_error(exc, data)}") from None
-
-
-def describe_validation_error(exc: ValidationError, data: Mapping[str, Any]) -> str:
-    """One line naming each failing key, e.g. `appliances[1].address: must be ...`."""
-    problems = []
-    for error in exc.errors(include_url=False):
-        location = _format_location(error["loc"], data)
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown key"
-        elif error["type"] == "missing":
-            message = "required key is missing"
-        problems.append(f"{location}: {message}" if location else message)
-    return "; ".join(problems)
-
-
-def _format_location(location: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
-    text = ""
-    for part in location:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else part
-    # Name the appliance too, so "appliances[2]" is easy to find in the file.
-    if len(location) >= 2 and location[0] == "appliances" and isinstance(location[1], int):
-        appliances = data.get("appliances")
-        if isinstance(appliances, list) and location[1] < len(appliances):
-            entry = appliances[location[1]]
-            if isinstance(entry, Mapping) and "name" in entry:
-                text += f" ({entry['name']})"
-    return text
