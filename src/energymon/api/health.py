@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Self
 
-from energymon.api.schemas import ApiModel, ApplianceOut, utc_time
+from energymon.api.schemas import ApiModel, ApplianceOut
+from energymon.api.timestamps import utc_time
 from energymon.service.health import Health, HealthStatus
 from energymon.service.views import ApplianceView, ClockView, PublisherView, SamplerView
 
