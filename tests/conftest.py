@@ -1,4 +1,5 @@
-"""Fixtures that more than one suite uses: systemd's side of the service, the app in-process.
+"""Fixtures that more than one suite uses: systemd's side of the service, the app in-process,
+a real server that needs an API key.
 
 Fixtures of one suite live in that suite's conftest.py; helpers that are not fixtures live in
 tests/support/ (tests/e2e/support.py and tests/reliability/support.py for the server suites).
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.fakes import InProcess, real_driver_settings, running_app
+from tests.e2e.support import ServerProcess, make_keyed_server
 
 SYSTEMD_UNIT = Path(__file__).resolve().parents[1] / "scripts" / "energy-monitor.service"
 
@@ -38,6 +40,14 @@ def notify_socket() -> Iterator[tuple[str, socket.socket]]:
     sock.settimeout(10.0)
     yield "@" + name, sock
     sock.close()
+
+
+@pytest.fixture(scope="module")
+def keyed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A real server that needs tests.e2e.support.API_KEY, for the module's tests."""
+    server = make_keyed_server(tmp_path_factory.mktemp("keyed"))
+    yield server
+    assert server.stop() == 0, server.output()
 
 
 @pytest.fixture

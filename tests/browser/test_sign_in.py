@@ -4,34 +4,15 @@ stream and the downloads; sign-out; wrong keys said so, and rate-limited."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import record
-from tests.e2e.support import ServerProcess, make_server
+from tests.e2e.support import API_KEY, ServerProcess, make_keyed_server
 
-API_KEY = "browser-" + uuid.uuid4().hex
 # Chromium logs a document answered with an error status (a wrong key's 401, the 429).
 REFUSED = ("status of 401", "status of 429")
-
-
-@pytest.fixture(scope="module")
-def keyed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A real server with ENERGYMON_API_KEY set."""
-    server = make_keyed(tmp_path_factory.mktemp("keyed"))
-    yield server
-    assert server.stop() == 0, server.output()
-
-
-def make_keyed(folder: Path) -> ServerProcess:
-    """A started server that needs API_KEY."""
-    server = make_server(folder, env={"ENERGYMON_API_KEY": API_KEY})
-    server.headers = {"X-API-Key": API_KEY}
-    server.start()
-    return server
 
 
 def _sign_in(page: Page, key: str) -> None:
@@ -105,7 +86,7 @@ def test_wrong_key_is_said_and_never_shown_back(
 
 def test_repeated_wrong_keys_are_rate_limited(browser: BrowserContext, tmp_path: Path) -> None:
     """After five wrong keys the sixth try, even with the right key, gets 429 and a wait."""
-    server = make_keyed(tmp_path)
+    server = make_keyed_server(tmp_path)
     try:
         recorded = record(browser.new_page(), server.base_url)
         page = recorded.page

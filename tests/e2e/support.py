@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ READY_TIMEOUT_SECONDS = 15.0
 STOP_TIMEOUT_SECONDS = 15.0
 ZONE = "Europe/Berlin"  # fixed, so timestamps are checked against a known offset
 ALLOWED_ORIGIN = "http://allowed.example"
+API_KEY = "s3cret-" + uuid.uuid4().hex  # what keyed servers (make_keyed_server) need
 APPLIANCES: list[dict[str, Any]] = [
     {"id": 1, "name": "Refrigerator", "driver": "simulated", "address": 0x40,
      "simulation": {"profile": "refrigerator"}},
@@ -182,3 +184,12 @@ def make_server(
     data_dir = tmp / "data"
     config = write_config(tmp / "energymon.toml", config_mapping(data_dir, storage, **server))
     return ServerProcess(config, data_dir, free_port(), tmp / "server.log", env=dict(env or {}))
+
+
+def make_keyed_server(tmp: Path) -> ServerProcess:
+    """A started server that needs API_KEY (ENERGYMON_API_KEY set); it waits for its first
+    readings with the key, and its `client()` sends none."""
+    server = make_server(tmp, env={"ENERGYMON_API_KEY": API_KEY})
+    server.headers = {"X-API-Key": API_KEY}
+    server.start()
+    return server

@@ -10,9 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.support import ENERGYMON, ServerProcess, make_server, wait_until
+from tests.e2e.support import API_KEY, ENERGYMON, ServerProcess, make_server, wait_until
 
-API_KEY = "s3cret-" + uuid.uuid4().hex
 PROTECTED = [
     "/energy",
     "/energy/history",
@@ -23,16 +22,6 @@ PROTECTED = [
     "/appliances",
     "/metrics",
 ]
-
-
-@pytest.fixture(scope="module")
-def keyed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A real server with ENERGYMON_API_KEY set."""
-    running = make_server(tmp_path_factory.mktemp("keyed"), env={"ENERGYMON_API_KEY": API_KEY})
-    running.headers = {"X-API-Key": API_KEY}
-    running.start()
-    yield running
-    assert running.stop() == 0, running.output()
 
 
 @pytest.fixture
