@@ -26,7 +26,9 @@ def test_unit_runs_as_its_own_user_with_i2c_access_only(
 
 
 def test_unit_is_hardened(systemd_unit: configparser.ConfigParser) -> None:
-    """The file system is read-only but for the state directory, and privileges are locked."""
+    """The file system is read-only but for the state directory, privileges are locked, and the
+    kernel, process, syscall and address-family restrictions systemd-analyze security scores
+    are set."""
     service = systemd_unit["Service"]
     expected = {
         "StateDirectory": "energymon",
@@ -35,8 +37,27 @@ def test_unit_is_hardened(systemd_unit: configparser.ConfigParser) -> None:
         "ProtectHome": "yes",
         "PrivateTmp": "yes",
         "NoNewPrivileges": "yes",
+        "ProtectKernelTunables": "yes",
+        "ProtectKernelModules": "yes",
+        "ProtectKernelLogs": "yes",
+        "ProtectControlGroups": "yes",
+        "ProtectClock": "yes",
+        "ProtectHostname": "yes",
+        "ProtectProc": "invisible",
+        "ProcSubset": "pid",
+        "RestrictNamespaces": "yes",
+        "RestrictRealtime": "yes",
+        "RestrictSUIDSGID": "yes",
+        "LockPersonality": "yes",
+        "MemoryDenyWriteExecute": "yes",
+        "RemoveIPC": "yes",
+        "AmbientCapabilities": "",
+        "SystemCallArchitectures": "native",
+        "SystemCallFilter": "@system-service",
+        "UMask": "0027",
     }
     assert {key: service.get(key) for key in expected} == expected
+    assert set(service["RestrictAddressFamilies"].split()) == {"AF_UNIX", "AF_INET", "AF_INET6"}
 
 
 def test_unit_is_a_notify_service_with_a_watchdog(systemd_unit: configparser.ConfigParser) -> None:

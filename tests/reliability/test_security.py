@@ -1,15 +1,14 @@
 """R6: with a key, every route but /health refuses without it; the key never leaks; logs take no
-path; CORS answers configured origins only; the systemd unit is hardened.
+path; CORS answers configured origins only. (The systemd unit's hardening, every option of it,
+is tests/e2e/test_deployment.py's.)
 
 Routes are enumerated from the app itself, so a route added later is covered without touching
-this file. tests/e2e/test_api_key.py checks a fixed list against the real server and the basic
-hardening keys; this file adds the enumeration, generated wrong keys, every response and log
-searched for the key, and the remaining hardening options.
+this file. tests/e2e/test_api_key.py checks a fixed list against the real server; this file
+adds the enumeration, generated wrong keys, and every response and log searched for the key.
 """
 
 from __future__ import annotations
 
-import configparser
 import re
 import subprocess
 import uuid
@@ -295,33 +294,3 @@ def test_the_key_appears_in_no_response_and_no_log(key_file_server: PipedServer)
     written["check-config"] = check.stdout + check.stderr
     assert [name for name, text in written.items() if API_KEY in text] == []
     assert "api_key=***" in written["api_access.log"]
-
-
-def test_unit_restricts_kernel_syscalls_and_network_families(
-    systemd_unit: configparser.ConfigParser,
-) -> None:
-    """Beyond tests/e2e/test_deployment.py's keys: kernel, process, syscall and address-family
-    restrictions that systemd-analyze security scores, as the unit promises them."""
-    service = systemd_unit["Service"]
-    expected = {
-        "ProtectKernelTunables": "yes",
-        "ProtectKernelModules": "yes",
-        "ProtectKernelLogs": "yes",
-        "ProtectControlGroups": "yes",
-        "ProtectClock": "yes",
-        "ProtectHostname": "yes",
-        "ProtectProc": "invisible",
-        "ProcSubset": "pid",
-        "RestrictNamespaces": "yes",
-        "RestrictRealtime": "yes",
-        "RestrictSUIDSGID": "yes",
-        "LockPersonality": "yes",
-        "MemoryDenyWriteExecute": "yes",
-        "RemoveIPC": "yes",
-        "AmbientCapabilities": "",
-        "SystemCallArchitectures": "native",
-        "SystemCallFilter": "@system-service",
-        "UMask": "0027",
-    }
-    assert {key: service.get(key) for key in expected} == expected
-    assert set(service["RestrictAddressFamilies"].split()) == {"AF_UNIX", "AF_INET", "AF_INET6"}
