@@ -13,6 +13,9 @@
   device's `online`, discovery (withdrawing removed appliances, mqtt.announced) and every
   appliance's availability and state.
 - One log line per change of the connection's state, never one per retry.
+
+Over 250 lines on purpose: one thread's loop and the events it handles read best together;
+the parts with their own concept (stream, states, announcer, connection) are modules already.
 """
 
 from __future__ import annotations
