@@ -52,14 +52,11 @@ class Chip:
         settings = self._settings()
         self._registers.setup(self.CHIP, self._writes(settings), settings)
 
-    def _repaired(self, register: int, value: int) -> bool:
-        """Whether `register` lost `value` as a brown-out resets it; the chip is then configured
+    def _repair(self) -> None:
+        """A brown-out reset the chip (a register lost what configure() wrote): configure it
         again."""
-        if self._registers.read(register) == value:
-            return False
         self.resets += 1
         self.configure()
-        return True
 
     def read(self) -> Measurement:
         """Read the latest conversion; raises SensorError."""
@@ -108,7 +105,9 @@ class CalibratedChip(Chip):
         current = to_signed(read(REG_CURRENT))
         power = read(REG_POWER)
         ready = bool(flags & self.READY)
-        if not self._repaired(REG_CALIBRATION, self.calibration) and ready:
+        if read(REG_CALIBRATION) != self.calibration:  # cleared by a reset
+            self._repair()
+        elif ready:
             self._calibrated = True
         volts = self.bus_volts(bus)
         amps, watts = self._amps_and_watts(shunt, current, power, volts)

@@ -125,7 +125,8 @@ class INA228(Chip):
     def read(self) -> Measurement:
         """Read the latest conversion and the energy accumulator; repairs a chip that reset."""
         registers = self._registers
-        self._repaired(REG_ADC_CONFIG, ADC_CONFIG)
+        if registers.read(REG_ADC_CONFIG) != ADC_CONFIG:  # a brown-out reset the chip
+            self._repair()
         flags = registers.read(REG_DIAG_ALRT)  # CNVRF first: reading DIAG_ALRT clears it
         wide = registers.read_wide
         shunt = to_signed(wide(REG_VSHUNT, 3), 24) >> DATA_SHIFT

@@ -65,7 +65,8 @@ class INA260(Chip):
         current = to_signed(read(REG_CURRENT))
         volts = bus_volts(read(REG_BUS_VOLTAGE))
         power = read(REG_POWER) * POWER_LSB_WATTS
-        if self._repaired(REG_CONFIG, self.config):
+        if read(REG_CONFIG) != self.config:  # back at its power-on value after a reset
+            self._repair()
             flags &= ~MASK_CVRF  # that result came from the power-on configuration
         return Measurement(
             bus_volts=volts,

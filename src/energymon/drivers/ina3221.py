@@ -73,10 +73,9 @@ class _Chip(Chip):
 
     def poll(self) -> None:
         """Count a finished cycle (reading Mask/Enable clears CVRF); repair a reset chip."""
-        if (
-            not self._repaired(REG_CONFIG, self.config)
-            and self.read_register(REG_MASK_ENABLE) & MASK_CVRF
-        ):
+        if self.read_register(REG_CONFIG) != self.config:  # a brown-out reset the chip
+            self._repair()
+        elif self.read_register(REG_MASK_ENABLE) & MASK_CVRF:
             self.cycles += 1
 
     def read_register(self, register: int) -> int:

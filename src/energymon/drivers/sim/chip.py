@@ -207,7 +207,7 @@ class ConfiguredChip(SimulatedChip):
 
 
 def calibrated_math(
-    shunt: int, bus: int, calibration: int, *, divisors: tuple[int, int]
+    shunt: int, bus: int, calibration: int, divisors: tuple[int, int]
 ) -> tuple[int, int, bool]:
     """The current and power registers of an INA219 or INA226, and whether their math
     overflowed: current = shunt × calibration / divisors[0], power = |current| × bus /

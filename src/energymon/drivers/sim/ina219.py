@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from energymon.domain.calibration import SHUNT_LSB_VOLTS
 from energymon.drivers import ina219 as reg
 from energymon.drivers.sim.chip import ConfiguredChip, calibrated_math
@@ -11,7 +9,7 @@ from energymon.drivers.sim.chip import ConfiguredChip, calibrated_math
 __all__ = ["SimulatedINA219"]
 
 # Equations 4 and 5: current = shunt × calibration / 4096, power = current × bus / 5000.
-_math = partial(calibrated_math, divisors=(reg.CALIBRATION_DIVISOR, reg.POWER_DIVISOR))
+_DIVISORS = (reg.CALIBRATION_DIVISOR, reg.POWER_DIVISOR)
 
 
 class SimulatedINA219(ConfiguredChip):
@@ -69,6 +67,8 @@ class SimulatedINA219(ConfiguredChip):
         if config & reg.MODE_BUS:
             limit = 8000 if config & reg.CONFIG_BRNG else 4000  # 32 V or 16 V at 4 mV
             self._bus_code = max(0, min(limit, round(bus_volts / reg.BUS_VOLTAGE_LSB_VOLTS)))
-        self._current, self._power, overflow = _math(self._shunt, self._bus_code, self._calibration)
+        self._current, self._power, overflow = calibrated_math(
+            self._shunt, self._bus_code, self._calibration, _DIVISORS
+        )
         self._ovf = self._overflow_forced or overflow
         self._ready = True

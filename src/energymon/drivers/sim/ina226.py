@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from functools import partial
 
 from energymon.drivers import ina2xx
 from energymon.drivers import ina226 as ina226_reg
@@ -21,9 +20,7 @@ __all__ = ["SimulatedINA226", "SimulatedINA260"]
 
 _MAX_BUS_CODE = 0x7FFF  # 40.96 V at 1.25 mV: the register's full scale (the pins take 36 V)
 # Equations 3 and 4: current = shunt × CAL / 2048, power = current × bus / 20000.
-_math = partial(
-    calibrated_math, divisors=(ina226_reg.CALIBRATION_DIVISOR, ina226_reg.POWER_DIVISOR)
-)
+_DIVISORS = (ina226_reg.CALIBRATION_DIVISOR, ina226_reg.POWER_DIVISOR)
 
 
 class _Family(ConfiguredChip):
@@ -115,7 +112,9 @@ class SimulatedINA226(_Family):
             full_scale = ina226_reg.SHUNT_FULL_SCALE
             code = round(shunt_volts / ina226_reg.SHUNT_LSB_VOLTS)
             self._shunt = max(-full_scale - 1, min(full_scale, code))
-        self._current, self._power, overflow = _math(self._shunt, self._bus, self._calibration)
+        self._current, self._power, overflow = calibrated_math(
+            self._shunt, self._bus, self._calibration, _DIVISORS
+        )
         self._ovf = self._overflow_forced or overflow
 
 
