@@ -22,6 +22,7 @@ __all__ = [
     "WindowAccumulator",
     "integrate",
     "segment_energy_wh",
+    "segment_out_wh",
 ]
 
 SECONDS_PER_HOUR = 3600.0
@@ -59,6 +60,26 @@ def segment_energy_wh(a: Sample, b: Sample) -> float:
     return (a.watts + b.watts) / 2 * (b.elapsed - a.elapsed) / SECONDS_PER_HOUR
 
 
+def segment_out_wh(a: Sample, b: Sample, energy_wh: float) -> float:
+    """The part (≥ 0, Wh) of a segment's net `energy_wh` that flowed out (negative power).
+
+    With one sign at both ends, all of it went one way. Where the power reversed, it changed
+    linearly by the trapezoid rule's assumption, so each side of the zero crossing holds a
+    triangle: out = p_neg² / (p_pos − p_neg) × duration / 2. A chip's own count (INA228) gives
+    the net exactly; what the triangles leave of it unexplained goes to the side it favours,
+    so in − out is always the net and neither is negative.
+    """
+    pa, pb = a.watts, b.watts
+    if pa * pb >= 0.0:  # no reversal
+        return -energy_wh if energy_wh < 0.0 else 0.0
+    negative, positive = (pa, pb) if pa < 0.0 else (pb, pa)
+    half_hours = (b.elapsed - a.elapsed) / 2 / SECONDS_PER_HOUR
+    out_wh = negative * negative / (positive - negative) * half_hours
+    in_wh = positive * positive / (positive - negative) * half_hours
+    unexplained_wh = energy_wh - (in_wh - out_wh)
+    return out_wh - unexplained_wh if unexplained_wh < 0.0 else out_wh
+
+
 def integrate(samples: Iterable[Sample], max_gap_seconds: float) -> tuple[float, list[float]]:
     """Total energy (Wh) of time-ordered samples and the start times of the gaps skipped.
 
@@ -94,6 +115,7 @@ class _Window:
     sum_amps: float = 0.0
     energy_wh: float = 0.0
     covered_seconds: float = 0.0
+    energy_out_wh: float = 0.0
 
 
 class WindowAccumulator:
@@ -133,7 +155,10 @@ class WindowAccumulator:
             if self._chain_broken or elapsed > self.max_gap_seconds:
                 emitted.gaps.append(Gap(self.appliance_id, _to_ms(previous.t), _to_ms(sample.t)))
             else:
-                window.energy_wh += segment_energy_wh(previous, sample)
+                energy_wh = segment_energy_wh(previous, sample)
+                window.energy_wh += energy_wh
+                if previous.watts < 0.0 or sample.watts < 0.0 or energy_wh < 0.0:
+                    window.energy_out_wh += segment_out_wh(previous, sample, energy_wh)
                 window.covered_seconds += elapsed
         if elapsed is None or elapsed > 0:
             window.samples += 1
@@ -178,6 +203,7 @@ class WindowAccumulator:
             energy_wh=window.energy_wh,
             covered_seconds=window.covered_seconds,
             samples=n,
+            energy_out_wh=window.energy_out_wh,
         )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import HOUR_MS, MINUTE_MS, LocalDays, Tier, local_date
-from energymon.domain.model import DailyStats, Reading
+from energymon.domain.model import DailyStats, Flow, Reading
 
 __all__ = [
     "BucketKey",
@@ -19,7 +19,7 @@ __all__ = [
     "combine",
     "daily_stats",
     "day_stats",
-    "lifetime_energy_wh",
+    "flows_of",
     "pool",
     "rollup",
     "tier_rollups",
@@ -40,8 +40,9 @@ class Totals:
     covered_seconds: float = 0.0
     sum_volts: float = 0.0
     sum_amps: float = 0.0
-    energy_in_wh: float = 0.0  # the positive part of energy_wh: what lifetime counters count
+    energy_in_wh: float = 0.0  # what flowed in (Reading.in_wh): what lifetime counters count
     measured_count: int = 0  # readings with volts and amps (imported history has neither)
+    energy_out_wh: float = 0.0  # what flowed out (Reading.out_wh); energy_wh = in - out
 
     def merge(self, other: Totals) -> None:
         """Count another bucket's readings in."""
@@ -55,6 +56,7 @@ class Totals:
         self.sum_amps += other.sum_amps
         self.energy_in_wh += other.energy_in_wh
         self.measured_count += other.measured_count
+        self.energy_out_wh += other.energy_out_wh
 
     @property
     def avg_watts(self) -> float:
@@ -77,6 +79,7 @@ class Totals:
             energy_wh=self.energy_wh,
             covered_seconds=self.covered_seconds,
             samples=self.count,
+            energy_out_wh=self.energy_out_wh,
         )
 
 
@@ -88,9 +91,6 @@ Rollups = dict[BucketKey, Totals]
 def aggregate(readings: Iterable[Reading]) -> Totals:
     """The totals of `readings`, whatever appliance or time they belong to."""
     return totals_of(list(readings))
-
-
-_POSITIVE = (0.0).__lt__
 
 
 def totals_of(readings: Sequence[Reading]) -> Totals:
@@ -108,8 +108,9 @@ def totals_of(readings: Sequence[Reading]) -> Totals:
         covered_seconds=sum([r.covered_seconds for r in readings], 0.0),
         sum_volts=sum(volts, 0.0),
         sum_amps=sum(amps, 0.0),
-        energy_in_wh=sum(filter(_POSITIVE, energy), 0.0),
+        energy_in_wh=sum([r.in_wh for r in readings], 0.0),
         measured_count=len(volts),
+        energy_out_wh=sum([r.out_wh for r in readings], 0.0),
     )
 
 
@@ -202,6 +203,8 @@ def day_stats(day_start_ms: int, pooled: Totals, zone: ZoneInfo) -> DailyStats:
         total_readings=pooled.count,
         energy_wh=pooled.energy_wh,
         covered_seconds=pooled.covered_seconds,
+        energy_in_wh=pooled.energy_in_wh,
+        energy_out_wh=pooled.energy_out_wh,
     )
 
 
@@ -235,14 +238,17 @@ def time_order(reading: Reading) -> tuple[int, int]:
     return (reading.timestamp_ms, reading.appliance_id)
 
 
-def lifetime_energy_wh(readings: Iterable[Reading]) -> dict[int, float]:
-    """What `readings` add to each appliance's lifetime counter.
+def flows_of(readings: Iterable[Reading]) -> dict[int, Flow]:
+    """What `readings` add to each appliance's lifetime counters of energy in and out.
 
-    Only positive energy counts, so the counter never goes backwards (a Prometheus counter must
-    not): noise around zero or reverse current subtracts nothing.
+    Each direction counts on its own and never goes backwards (a Prometheus counter must not):
+    reverse current adds to the energy out, never subtracts from the energy in.
     """
-    added: dict[int, float] = {}
+    added: dict[int, Flow] = {}
     for reading in readings:
-        if reading.energy_wh > 0:
-            added[reading.appliance_id] = added.get(reading.appliance_id, 0.0) + reading.energy_wh
+        flow = added.get(reading.appliance_id)
+        if flow is None:
+            flow = added[reading.appliance_id] = Flow()
+        flow.in_wh += reading.in_wh
+        flow.out_wh += reading.out_wh
     return added

@@ -51,15 +51,19 @@ class StoreHealth:
 
 @dataclass(frozen=True, slots=True)
 class LifetimeEnergy:
-    """Positive energy per appliance since records began, in Wh: measured live, and imported.
+    """Energy per appliance since records began, in Wh: measured live, and imported; in each,
+    what flowed in (positive current) and what flowed out (negative current) apart.
 
-    Their sum is `lifetime_energy_wh()`. Live counters (Prometheus, MQTT) show `live_wh` only,
-    so an import never looks like energy used now; the store keeps `live_wh` from going back
-    while it is open (sums added in another order differ in their last bits).
+    `live_wh + imported_wh` is `lifetime_energy_wh()`. Live counters (Prometheus, MQTT) show
+    the live ones only, so an import never looks like energy used now; the store keeps each
+    live counter from going back while it is open (sums added in another order differ in their
+    last bits).
     """
 
     live_wh: dict[int, float]
     imported_wh: dict[int, float]
+    live_out_wh: dict[int, float]
+    imported_out_wh: dict[int, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +122,8 @@ class ReadingStore(Protocol):
         ...
 
     def lifetime_energy_wh(self) -> dict[int, float]:
-        """Energy each appliance has used since records began, including buffered readings."""
+        """Energy that flowed into each appliance since records began, buffered readings
+        included."""
         ...
 
     def lifetime_energy(self) -> LifetimeEnergy:

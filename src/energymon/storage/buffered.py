@@ -120,14 +120,15 @@ class BufferedStore:
     def lifetime_energy_wh(self) -> dict[int, float]:
         """Energy each appliance has used since records began, buffered readings included."""
         with self._snapshot() as snap:
-            return tiers.lifetime_of(snap.tables.lifetime(), snap.pending)
+            flows = tiers.lifetime_of(snap.tables.lifetime(), snap.pending)
+        return {appliance_id: flow.in_wh for appliance_id, flow in flows.items()}
 
     def lifetime_energy(self) -> LifetimeEnergy:
-        """Lifetime energy split into live and imported, from one snapshot."""
+        """Lifetime energy in and out, split into live and imported, from one snapshot."""
         with self._snapshot() as snap:
-            total_wh = tiers.lifetime_of(snap.tables.lifetime(), snap.pending)
-            imported_wh = snap.tables.imported_energy()
-        return self._live.split(total_wh, imported_wh)
+            total = tiers.lifetime_of(snap.tables.lifetime(), snap.pending)
+            imported = snap.tables.imported_energy()
+        return self._live.split(total, imported)
 
     def gaps_between(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[Gap]:
         """Recorded and buffered gaps overlapping [start_ms, end_ms)."""

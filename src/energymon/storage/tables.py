@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from energymon.domain.buckets import Tier
-from energymon.domain.model import DailyStats, Gap, Reading
+from energymon.domain.model import DailyStats, Flow, Gap, Reading
 from energymon.domain.resample import Grouping
 from energymon.domain.stats import Rollups
 
@@ -74,11 +74,11 @@ class Tables(Protocol):
         """`stats.daily_stats` of the day rollups starting in [start_ms, end_ms)."""
         ...
 
-    def lifetime(self) -> dict[int, float]:
-        """Stored lifetime energy per appliance: the positive energy of all its days."""
+    def lifetime(self) -> dict[int, Flow]:
+        """Stored lifetime energy per appliance, in and out: the sums of all its days."""
         ...
 
-    def imported_energy(self) -> dict[int, float]:
+    def imported_energy(self) -> dict[int, Flow]:
         """The part of the lifetime energy that imports added, per appliance."""
         ...
 

@@ -16,14 +16,14 @@ from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import Tier, local_date, local_midnight_ms
-from energymon.domain.model import DailyStats, Gap, Reading
+from energymon.domain.model import DailyStats, Flow, Gap, Reading
 from energymon.domain.resample import Grouping, choose_tier, merge_unique, resample_readings
 from energymon.domain.stats import (
     Rollups,
     bucket_readings,
     combine,
     daily_stats,
-    lifetime_energy_wh,
+    flows_of,
     rollup,
     time_order,
 )
@@ -164,38 +164,51 @@ def latest_of(
     return merge_unique(stored, mine)[-limit:] if limit > 0 else []
 
 
-def lifetime_of(stored: dict[int, float], pending: Iterable[Reading]) -> dict[int, float]:
+def lifetime_of(stored: dict[int, Flow], pending: Iterable[Reading]) -> dict[int, Flow]:
     """Stored lifetime counters plus what the buffered readings add."""
-    for appliance_id, energy_wh in lifetime_energy_wh(pending).items():
-        stored[appliance_id] = stored.get(appliance_id, 0.0) + energy_wh
+    for appliance_id, flow in flows_of(pending).items():
+        stored.setdefault(appliance_id, Flow()).add(flow)
     return stored
 
 
 class LiveEnergy:
     """Splits a store's lifetime totals into live and imported energy, live never going back.
 
-    Live is the total less what imports added. Both are sums of floats, added up in different
-    orders, so an import can leave their difference a few ulps lower than before: a counter
-    that falls is a reset to Prometheus, so each appliance's live energy is held at its highest.
+    Live is the total less what imports added, in each direction. Both are sums of floats,
+    added up in different orders, so an import can leave their difference a few ulps lower than
+    before: a counter that falls is a reset to Prometheus, so each appliance's live energy in
+    and out is held at its highest.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._live_wh: dict[int, float] = {}
+        self._live: dict[int, Flow] = {}
 
-    def split(self, total_wh: Mapping[int, float], imported_wh: dict[int, float]) -> LifetimeEnergy:
+    def split(self, total: Mapping[int, Flow], imported: Mapping[int, Flow]) -> LifetimeEnergy:
         """Live (total less imported, at least as high as before) and imported energy."""
         with self._lock:
-            for appliance_id, wh in total_wh.items():
-                live_wh = max(wh - imported_wh.get(appliance_id, 0.0), 0.0)
-                highest_wh = max(live_wh, self._live_wh.get(appliance_id, 0.0))
-                self._live_wh[appliance_id] = highest_wh
-            return LifetimeEnergy(dict(self._live_wh), imported_wh)
+            for appliance_id, flow in total.items():
+                held = self._live.setdefault(appliance_id, Flow())
+                less = imported.get(appliance_id, _NOTHING)
+                held.in_wh = max(flow.in_wh - less.in_wh, held.in_wh)
+                held.out_wh = max(flow.out_wh - less.out_wh, held.out_wh)
+            live = self._live.items()
+            return LifetimeEnergy(
+                live_wh={appliance_id: flow.in_wh for appliance_id, flow in live},
+                imported_wh={appliance_id: flow.in_wh for appliance_id, flow in imported.items()},
+                live_out_wh={appliance_id: flow.out_wh for appliance_id, flow in live},
+                imported_out_wh={
+                    appliance_id: flow.out_wh for appliance_id, flow in imported.items()
+                },
+            )
 
     def forget(self, appliance_id: int) -> None:
         """Start the appliance from nothing again (its data was deleted)."""
         with self._lock:
-            self._live_wh.pop(appliance_id, None)
+            self._live.pop(appliance_id, None)
+
+
+_NOTHING = Flow()
 
 
 def gaps_of(gaps: Iterable[Gap], start_ms: int, end_ms: int, appliance_id: int | None) -> list[Gap]:

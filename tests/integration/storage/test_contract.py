@@ -489,7 +489,9 @@ def test_imported_energy_is_counted_apart_from_live_energy(store: ReadingStore) 
     assert store.import_readings(history, []) == 0  # known already: counted once
     energy = store.lifetime_energy()
     assert energy.live_wh == {1: pytest.approx(3.0), 2: 0.0}
-    assert energy.imported_wh == {1: pytest.approx(30.0)}  # negative energy counts nowhere
+    assert energy.imported_wh == {1: pytest.approx(30.0), 2: 0.0}
+    assert energy.imported_out_wh == {1: 0.0, 2: pytest.approx(1.0)}  # negative: energy out
+    assert energy.live_out_wh == {1: 0.0, 2: 0.0}
     assert store.lifetime_energy_wh() == {1: pytest.approx(33.0), 2: 0.0}
     store.flush()
     store.append(seconds(1, DAY_START_MS + 2 * HOUR_MS, 2))

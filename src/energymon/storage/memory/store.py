@@ -119,7 +119,10 @@ class MemoryStore(BufferedStore):
             gaps = list(self._tables.gaps.values())
             document = {
                 "readings": [dataclasses.astuple(r) for r in self._tables.raw.values()],
-                "lifetime_energy_wh": self._tables.lifetime(),
+                "lifetime_energy_wh": {
+                    appliance_id: {"in": flow.in_wh, "out": flow.out_wh}
+                    for appliance_id, flow in self._tables.lifetime().items()
+                },
                 "gaps": [[g.appliance_id, g.start_ms, g.end_ms] for g in gaps],
             }
         dest.write_text(json.dumps(document), encoding="utf-8")

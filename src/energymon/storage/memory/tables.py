@@ -7,14 +7,14 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import Tier
-from energymon.domain.model import DailyStats, Gap, Reading
+from energymon.domain.model import DailyStats, Flow, Gap, Reading
 from energymon.domain.resample import Grouping
 from energymon.domain.stats import (
     Rollups,
     Totals,
     bucket_readings,
     daily_stats,
-    lifetime_energy_wh,
+    flows_of,
     tier_rollups,
 )
 from energymon.storage.base import StoredAppliance
@@ -41,7 +41,7 @@ class MemoryTables:
         self.appliances: set[int] = set()
         self.names: dict[int, str] = {}
         self.gaps: dict[tuple[int, int], Gap] = {}
-        self.imported_wh: dict[int, float] = {}
+        self.imported: dict[int, Flow] = {}
 
     def appliance_ids(self) -> set[int]:
         return set(self.appliances)
@@ -103,14 +103,14 @@ class MemoryTables:
                     into[key] = totals
         self.appliances.update(r.appliance_id for r in readings)
 
-    def lifetime(self) -> dict[int, float]:
-        totals: dict[int, float] = {}
+    def lifetime(self) -> dict[int, Flow]:
+        totals: dict[int, Flow] = {}
         for (appliance_id, _), day in self.rollups[Tier.DAY].items():
-            totals[appliance_id] = totals.get(appliance_id, 0.0) + day.energy_in_wh
+            totals.setdefault(appliance_id, Flow()).add(Flow(day.energy_in_wh, day.energy_out_wh))
         return totals
 
-    def imported_energy(self) -> dict[int, float]:
-        return dict(self.imported_wh)
+    def imported_energy(self) -> dict[int, Flow]:
+        return {appliance_id: Flow(f.in_wh, f.out_wh) for appliance_id, f in self.imported.items()}
 
     def gaps_between(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[Gap]:
         return [
@@ -120,8 +120,8 @@ class MemoryTables:
         ]
 
     def add_imported(self, readings: Iterable[Reading]) -> None:
-        for appliance_id, energy_wh in lifetime_energy_wh(readings).items():
-            self.imported_wh[appliance_id] = self.imported_wh.get(appliance_id, 0.0) + energy_wh
+        for appliance_id, flow in flows_of(readings).items():
+            self.imported.setdefault(appliance_id, Flow()).add(flow)
 
     def name_appliances(self, names: Mapping[int, str]) -> None:
         self.appliances.update(names)
@@ -144,7 +144,7 @@ class MemoryTables:
             _drop_appliance(rollups, appliance_id)
         self.appliances.discard(appliance_id)
         self.names.pop(appliance_id, None)
-        self.imported_wh.pop(appliance_id, None)
+        self.imported.pop(appliance_id, None)
 
     def add_gaps(self, gaps: Iterable[Gap]) -> None:
         for gap in gaps:

@@ -24,10 +24,11 @@ __all__ = ["SLOTS", "RawReadings"]
 
 SLOTS = 1 << 16  # appliances a database can ever hold: a key's low 16 bits are its slot
 _MAX_DAY_MS = 25 * 3_600_000  # a local day lasts at most 25 hours
-_COLUMNS = "readings (key, watts, volts, amps, energy_wh, covered_s, samples)"
-_INSERT = BatchInsert("INSERT INTO " + _COLUMNS, 7)
-_INSERT_OR_IGNORE = BatchInsert("INSERT OR IGNORE INTO " + _COLUMNS, 7)
-_SELECT = "SELECT key, watts, volts, amps, energy_wh, covered_s, samples FROM readings"
+_COLUMNS = "readings (key, watts, volts, amps, energy_wh, covered_s, samples, energy_out_wh)"
+_INSERT = BatchInsert("INSERT INTO " + _COLUMNS, 8)
+_INSERT_OR_IGNORE = BatchInsert("INSERT OR IGNORE INTO " + _COLUMNS, 8)
+_SELECT = """SELECT key, watts, volts, amps, energy_wh, covered_s, samples, energy_out_wh
+    FROM readings"""
 _IN_SPAN = " WHERE key >= ? AND key < ?"
 # `key & (SLOTS - 1)` is the slot, also before 1970 (SQLite's % keeps the sign).
 _OF_SLOT = _IN_SPAN + " AND key & 65535 = ?"
@@ -78,6 +79,7 @@ class RawReadings:
                 r.energy_wh,
                 r.covered_seconds,
                 r.samples,
+                r.energy_out_wh,
             )
             for r in readings
         )

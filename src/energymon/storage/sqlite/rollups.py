@@ -12,7 +12,7 @@ from itertools import starmap
 from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import HOUR_MS, LocalDays, Tier
-from energymon.domain.model import DailyStats, Reading
+from energymon.domain.model import DailyStats, Flow, Reading
 from energymon.domain.resample import Grouping
 from energymon.domain.stats import BucketKey, Rollups, Totals, day_stats, tier_rollups
 from energymon.storage.sqlite.batch import BatchInsert
@@ -22,9 +22,10 @@ __all__ = ["RollupTables"]
 
 _TABLE = {Tier.MINUTE: "rollup_minute", Tier.HOUR: "rollup_hour", Tier.DAY: "rollup_day"}
 _SELECT_ROLLUPS = """SELECT bucket_ms, appliance_id, count, sum_watts, min_watts, max_watts,
-    energy_wh, covered_s, sum_volts, sum_amps, energy_in_wh, measured_count FROM {table}"""
+    energy_wh, covered_s, sum_volts, sum_amps, energy_in_wh, measured_count, energy_out_wh
+    FROM {table}"""
 _ROLLUP_COLUMNS = """(bucket_ms, appliance_id, count, sum_watts, min_watts, max_watts,
-    energy_wh, covered_s, sum_volts, sum_amps, energy_in_wh, measured_count)"""
+    energy_wh, covered_s, sum_volts, sum_amps, energy_in_wh, measured_count, energy_out_wh)"""
 _ADD_TO_STORED = """ON CONFLICT (bucket_ms, appliance_id) DO UPDATE SET
     count = count + excluded.count,
     sum_watts = sum_watts + excluded.sum_watts,
@@ -35,9 +36,10 @@ _ADD_TO_STORED = """ON CONFLICT (bucket_ms, appliance_id) DO UPDATE SET
     sum_volts = sum_volts + excluded.sum_volts,
     sum_amps = sum_amps + excluded.sum_amps,
     energy_in_wh = energy_in_wh + excluded.energy_in_wh,
-    measured_count = measured_count + excluded.measured_count"""
+    measured_count = measured_count + excluded.measured_count,
+    energy_out_wh = energy_out_wh + excluded.energy_out_wh"""
 _UPSERT_TIER = {
-    tier: BatchInsert(f"INSERT INTO {table} {_ROLLUP_COLUMNS}", 12, _ADD_TO_STORED)
+    tier: BatchInsert(f"INSERT INTO {table} {_ROLLUP_COLUMNS}", 13, _ADD_TO_STORED)
     for tier, table in _TABLE.items()
 }
 
@@ -53,7 +55,8 @@ _SELECT_TIER = _per_tier(_SELECT_ROLLUPS)
 _GROUP_TIER = _per_tier(
     """SELECT appliance_id, (bucket_ms / :width - :first) / :k AS grp, sum(count),
     sum(sum_watts), min(min_watts), max(max_watts), sum(energy_wh), sum(covered_s),
-    sum(sum_volts), sum(sum_amps), sum(energy_in_wh), sum(measured_count) FROM {table}
+    sum(sum_volts), sum(sum_amps), sum(energy_in_wh), sum(measured_count), sum(energy_out_wh)
+    FROM {table}
     WHERE bucket_ms >= :start AND bucket_ms < :end AND (:owner IS NULL OR appliance_id = :owner)
     GROUP BY appliance_id, grp"""
 )
@@ -63,14 +66,15 @@ _BUCKET_READINGS = _per_tier(
     """SELECT appliance_id, bucket_ms, sum_watts / count,
     CASE WHEN measured_count > 0 THEN sum_volts / measured_count END,
     CASE WHEN measured_count > 0 THEN sum_amps / measured_count END,
-    energy_wh, covered_s, count FROM {table}
+    energy_wh, covered_s, count, energy_out_wh FROM {table}
     WHERE bucket_ms >= :start AND bucket_ms < :end AND count > 0
     AND (:owner IS NULL OR appliance_id = :owner) ORDER BY bucket_ms, appliance_id"""
 )
 # Appliances pooled per day as stats.pool pools them: sums in appliance order, min, max, and
 # covered seconds averaged over the appliances with readings.
 _POOLED_DAYS = """SELECT bucket_ms, sum(count), sum(sum_watts), min(min_watts), max(max_watts),
-    sum(energy_wh), sum(covered_s) / count(*) FROM rollup_day
+    sum(energy_wh), sum(covered_s) / count(*), sum(energy_in_wh), sum(energy_out_wh)
+    FROM rollup_day
     WHERE bucket_ms >= :start AND bucket_ms < :end AND count > 0
     AND (:owner IS NULL OR appliance_id = :owner) GROUP BY bucket_ms ORDER BY bucket_ms"""
 
@@ -80,6 +84,7 @@ def _totals_row(key: BucketKey, t: Totals) -> tuple[float, ...]:
     return (
         bucket_ms, appliance_id, t.count, t.sum_watts, t.min_watts, t.max_watts, t.energy_wh,
         t.covered_seconds, t.sum_volts, t.sum_amps, t.energy_in_wh, t.measured_count,
+        t.energy_out_wh,
     )  # fmt: skip
 
 
@@ -127,21 +132,19 @@ class RollupTables:
     def daily_stats(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[DailyStats]:
         """Stats of the local days starting in [start_ms, end_ms), pooled by the database."""
         params = {"start": start_ms, "end": end_ms, "owner": appliance_id}
-        return [
-            day_stats(
-                day_ms,
-                Totals(count, sum_watts, min_watts, max_watts, energy_wh, covered_s),
-                self.zone,
-            )
-            for day_ms, count, sum_watts, min_watts, max_watts, energy_wh, covered_s in (
-                self.conn.execute(_POOLED_DAYS, params)
-            )
-        ]
+        days = []
+        rows = self.conn.execute(_POOLED_DAYS, params)
+        for day_ms, count, watts, low, high, energy_wh, covered_s, in_wh, out_wh in rows:
+            pooled = Totals(count, watts, low, high, energy_wh, covered_s)
+            pooled.energy_in_wh, pooled.energy_out_wh = in_wh, out_wh
+            days.append(day_stats(day_ms, pooled, self.zone))
+        return days
 
-    def lifetime(self) -> dict[int, float]:
-        """Stored lifetime energy per appliance: the positive energy of all its days."""
-        sql = "SELECT appliance_id, sum(energy_in_wh) FROM rollup_day GROUP BY appliance_id"
-        return dict(self.conn.execute(sql).fetchall())
+    def lifetime(self) -> dict[int, Flow]:
+        """Stored lifetime energy per appliance, in and out: the sums of all its days."""
+        sql = """SELECT appliance_id, sum(energy_in_wh), sum(energy_out_wh) FROM rollup_day
+                 GROUP BY appliance_id"""
+        return {row[0]: Flow(row[1], row[2]) for row in self.conn.execute(sql)}
 
     def add(self, readings: Sequence[Reading], minutes_from_ms: int = NOTHING_PRUNED_MS) -> None:
         """Add readings into the minute (from `minutes_from_ms`), hour and day rollups."""

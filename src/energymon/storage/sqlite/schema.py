@@ -176,6 +176,34 @@ def _nullable_volts_names_and_imports(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# v4: energy in and out kept apart (current is signed: a battery charges and discharges). Raw
+# readings get `energy_out_wh`, NULL in rows stored before (Reading.out_wh then takes it from
+# the sign of their net energy: exact unless the current reversed within that second); adding
+# a nullable column rewrites nothing. Rollups already summed each reading's positive energy
+# (energy_in_wh) beside the net (energy_wh), so what flowed out of every stored bucket is
+# their difference: every past day, hour and minute gets it exactly, whatever was pruned.
+# Imports record what flowed out too; imports made before v4 count none (the seed's INA219
+# power register has no sign, so its logs hold no reverse energy).
+_SCHEMA_V4 = (
+    "ALTER TABLE readings ADD COLUMN energy_out_wh REAL",
+    *(
+        statement
+        for table in ROLLUP_TABLES
+        for statement in (
+            f"ALTER TABLE {table} ADD COLUMN energy_out_wh REAL NOT NULL DEFAULT 0",
+            f"UPDATE {table} SET energy_out_wh = max(energy_in_wh - energy_wh, 0.0) "  # noqa: S608
+            "WHERE energy_in_wh != energy_wh",
+        )
+    ),
+    "ALTER TABLE imported_energy ADD COLUMN energy_out_wh REAL NOT NULL DEFAULT 0",
+)
+
+
+def _energy_in_and_out(conn: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_V4:
+        conn.execute(statement)
+
+
 Migration = Callable[[sqlite3.Connection], None]
 READER_CACHE_KIB = 1024  # per reader; the queries read rollups, a few hundred pages at most
 
@@ -184,6 +212,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _create_v1,
     _readings_in_time_order,
     _nullable_volts_names_and_imports,
+    _energy_in_and_out,
 )
 
 

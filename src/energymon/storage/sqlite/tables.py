@@ -13,9 +13,9 @@ from itertools import starmap
 from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import Tier
-from energymon.domain.model import DailyStats, Gap, Reading
+from energymon.domain.model import DailyStats, Flow, Gap, Reading
 from energymon.domain.resample import Grouping
-from energymon.domain.stats import Rollups, lifetime_energy_wh
+from energymon.domain.stats import Rollups, flows_of
 from energymon.storage.base import StoredAppliance
 from energymon.storage.sqlite.raw import RawReadings
 from energymon.storage.sqlite.rollups import RollupTables
@@ -73,16 +73,16 @@ class SqliteTables:
     def daily_stats(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[DailyStats]:
         return self.rollups.daily_stats(start_ms, end_ms, appliance_id)
 
-    def lifetime(self) -> dict[int, float]:
-        """Stored lifetime energy per appliance: the positive energy of all its days."""
+    def lifetime(self) -> dict[int, Flow]:
+        """Stored lifetime energy per appliance, in and out: the sums of all its days."""
         return self.rollups.lifetime()
 
     # -- the other tables, and writes --------------------------------------------------------------
 
-    def imported_energy(self) -> dict[int, float]:
+    def imported_energy(self) -> dict[int, Flow]:
         """The part of the lifetime energy that imports added, per appliance."""
-        sql = "SELECT appliance_id, energy_in_wh FROM imported_energy"
-        return dict(self.conn.execute(sql).fetchall())
+        sql = "SELECT appliance_id, energy_in_wh, energy_out_wh FROM imported_energy"
+        return {row[0]: Flow(row[1], row[2]) for row in self.conn.execute(sql)}
 
     def stored_appliances(self) -> list[StoredAppliance]:
         """Every appliance with stored readings, by id, with its recorded name."""
@@ -130,12 +130,16 @@ class SqliteTables:
         self.rollups.add(readings, minutes_from_ms)
 
     def add_imported(self, readings: Iterable[Reading]) -> None:
-        """Count imported readings' positive energy as imported (they are written alongside)."""
+        """Count imported readings' energy in and out as imported (they are written alongside)."""
         self.conn.executemany(
-            """INSERT INTO imported_energy (appliance_id, energy_in_wh) VALUES (?, ?)
-               ON CONFLICT (appliance_id) DO UPDATE SET
-               energy_in_wh = energy_in_wh + excluded.energy_in_wh""",
-            lifetime_energy_wh(readings).items(),
+            """INSERT INTO imported_energy (appliance_id, energy_in_wh, energy_out_wh)
+               VALUES (?, ?, ?) ON CONFLICT (appliance_id) DO UPDATE SET
+               energy_in_wh = energy_in_wh + excluded.energy_in_wh,
+               energy_out_wh = energy_out_wh + excluded.energy_out_wh""",
+            (
+                (appliance_id, flow.in_wh, flow.out_wh)
+                for appliance_id, flow in flows_of(readings).items()
+            ),
         )
 
     def name_appliances(self, names: Mapping[int, str]) -> None:

@@ -212,7 +212,8 @@ def test_a_schema_1_database_keeps_its_raw_readings_on_upgrade(tmp_path: Path) -
             conn.execute(f"INSERT INTO {name} SELECT {V1_ROLLUP_COLUMNS} FROM source.{name}")
         conn.execute("INSERT INTO appliances VALUES (3), (1), (2)")
         conn.executemany(
-            "INSERT INTO readings VALUES (?, ?, ?, ?, ?, ?, ?, ?)", map(dataclasses.astuple, data)
+            "INSERT INTO readings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [dataclasses.astuple(r)[:8] for r in data],
         )
         conn.commit()
     finally:
@@ -327,8 +328,63 @@ def test_a_schema_2_database_keeps_every_row_on_upgrade_and_loses_its_zero_volts
         rows = table(tmp_path / "v2.db", name)
         assert len(rows) == len(table(source.path, name))
         # measured_count: none of the imported appliance's readings, all of the others'
-        assert [row[-1] for row in rows] == [0 if row[1] == 3 else row[2] for row in rows]
+        assert [row[11] for row in rows] == [0 if row[1] == 3 else row[2] for row in rows]
     [hour] = upgraded.readings_between(T0_MS, T0_MS + HOUR_MS, 3, 1)
     assert (hour.samples, hour.volts, hour.amps) == (30, None, None)
     upgraded.close()
     source.close()
+
+
+def test_a_schema_3_database_gets_energy_in_and_out_of_every_stored_day_on_upgrade(
+    tmp_path: Path,
+) -> None:
+    """Schema 4 splits stored energy into in and out, from rollups that held only the positive
+    part: every past day's in/out equals the sums of its readings' positive and negative energy,
+    pruned raw rows or not, and live lifetime counters of both directions come out right."""
+    battery = [  # one reading a second for 2 days, charging for 20 minutes, discharging for 10
+        Reading(1, T0_MS + i * 1000, w, 12.8, w / 12.8, w / 3600, 1.0)
+        for i in range(2 * 86_400)
+        for w in [40.0 if i % 1800 < 1200 else -25.0]
+    ]
+    source = SqliteStore(tmp_path / "source.db", zone=BERLIN)
+    source.append(battery)
+    source.close()
+    conn = connect(tmp_path / "v3.db")
+    try:
+        migrate(conn, MIGRATIONS[:3])
+        conn.execute("ATTACH ? AS source", (str(source.path),))
+        conn.execute("INSERT INTO appliances SELECT * FROM source.appliances")
+        conn.execute(
+            """INSERT INTO readings (key, watts, volts, amps, energy_wh, covered_s, samples)
+               SELECT key, watts, volts, amps, energy_wh, covered_s, samples FROM source.readings"""
+        )
+        for name in ("rollup_minute", "rollup_hour", "rollup_day"):
+            columns = V1_ROLLUP_COLUMNS + ", measured_count"
+            conn.execute(f"INSERT INTO {name} SELECT {columns} FROM source.{name}")
+        conn.commit()
+    finally:
+        conn.close()
+
+    upgraded = SqliteStore(tmp_path / "v3.db", zone=BERLIN)
+    first, last = dt.date(2024, 3, 30), dt.date(2024, 4, 1)
+    days = upgraded.daily_stats(first, last, 1)
+    recorded = SqliteStore(source.path, zone=BERLIN).daily_stats(first, last, 1)
+    assert [dataclasses.replace(d, energy_out_wh=0.0) for d in days] == [
+        dataclasses.replace(d, energy_out_wh=0.0) for d in recorded
+    ]
+    assert [d.energy_out_wh for d in days] == pytest.approx([d.energy_out_wh for d in recorded])
+    for day in days:
+        start_ms, end_ms = local_day_bounds(day.date, BERLIN)
+        mine = [r for r in battery if start_ms <= r.timestamp_ms < end_ms]
+        assert day.energy_in_wh == pytest.approx(sum(r.energy_wh for r in mine if r.watts > 0))
+        assert day.energy_out_wh == pytest.approx(-sum(r.energy_wh for r in mine if r.watts < 0))
+        assert day.energy_in_wh - day.energy_out_wh == pytest.approx(day.energy_wh)
+    lifetime = upgraded.lifetime_energy()
+    # 96 cycles of 20 min at 40 W in and 10 min at 25 W out: 1,280 Wh in, 400 Wh out
+    assert lifetime.live_wh[1] == pytest.approx(1280.0)
+    assert lifetime.live_out_wh[1] == pytest.approx(400.0)
+    assert upgraded.readings_between(T0_MS, T0_MS + 1000, 1, 10)[0].out_wh == 0.0
+    assert upgraded.readings_between(T0_MS + 1_200_000, T0_MS + 1_201_000, 1, 10)[
+        0
+    ].out_wh == pytest.approx(25.0 / 3600)
+    upgraded.close()
