@@ -118,17 +118,23 @@ class HistoryResponse(ApiModel):
 
 
 class DayStatsOut(ApiModel):
-    """One local day: the seed's statistics plus energy, cost and coverage, all in one object,
-    watts and energy rounded below the sensor's resolution."""
+    """One local day: the seed's statistics plus energy (net, in, out), cost and coverage, all
+    in one object, watts and energy rounded below the sensor's resolution."""
 
     date: dt.date = Field(examples=["2024-12-04"])
     avg_watts: float
     max_watts: float
     min_watts: float
     total_readings: int
-    energy_wh: float
+    energy_wh: float = Field(description="Net energy: energy_in_wh − energy_out_wh")
     cost: float = Field(description="energy × tariff.price_per_kwh, in the tariff's currency")
     covered_seconds: float = Field(description="Seconds of the day with measured energy")
+    energy_in_wh: float = Field(
+        description="Energy that flowed in (positive current: consumed, or a battery charging)"
+    )
+    energy_out_wh: float = Field(
+        description="Energy that flowed out (negative current: fed back, or a battery discharging)"
+    )
 
     @staticmethod
     def row(day: PricedDay) -> dict[str, object]:
@@ -143,6 +149,8 @@ class DayStatsOut(ApiModel):
             "energy_wh": round(stats.energy_wh, WH_DIGITS),
             "cost": day.cost,
             "covered_seconds": round(stats.covered_seconds, 3),
+            "energy_in_wh": round(stats.energy_in_wh, WH_DIGITS),
+            "energy_out_wh": round(stats.energy_out_wh, WH_DIGITS),
         }
 
 
@@ -205,9 +213,11 @@ class SummaryOut(ApiModel):
     period: Period
     start: dt.date
     end: dt.date
-    energy_kwh: float
+    energy_kwh: float = Field(description="Net energy: energy_in_kwh − energy_out_kwh")
     cost: float
     currency: str
+    energy_in_kwh: float = Field(description="Energy that flowed in (positive current)")
+    energy_out_kwh: float = Field(description="Energy that flowed out (negative current)")
 
     @classmethod
     def of(cls, summary: Summary) -> Self:
@@ -220,4 +230,6 @@ class SummaryOut(ApiModel):
             energy_kwh=round(summary.energy_kwh, KWH_DIGITS),
             cost=summary.cost,
             currency=summary.currency,
+            energy_in_kwh=round(summary.energy_in_kwh, KWH_DIGITS),
+            energy_out_kwh=round(summary.energy_out_kwh, KWH_DIGITS),
         )

@@ -82,14 +82,28 @@ APPLIANCE_SERIES: tuple[Series[ApplianceRow], ...] = (
     ),
     Series(
         "energymon_energy_joules",
-        "Energy measured live since records began (imported history is not in it).",
+        "Energy that flowed in (positive current: consumed, or a battery charging), measured "
+        "live since records began (imported history is not in it).",
         lambda row: row.lifetime.live_wh.get(row.appliance.id, 0.0) * JOULES_PER_WH,
         counter=True,
     ),
     Series(
+        "energymon_energy_out_joules",
+        "Energy that flowed out (negative current: fed back, or a battery discharging), "
+        "measured live since records began (imported history is not in it).",
+        lambda row: row.lifetime.live_out_wh.get(row.appliance.id, 0.0) * JOULES_PER_WH,
+        counter=True,
+    ),
+    Series(
         "energymon_imported_energy_joules",
-        "Energy of history brought in by `energymon import`, booked to its own days.",
+        "Energy in of history brought in by `energymon import`, booked to its own days.",
         lambda row: row.lifetime.imported_wh.get(row.appliance.id, 0.0) * JOULES_PER_WH,
+        counter=True,
+    ),
+    Series(
+        "energymon_imported_energy_out_joules",
+        "Energy out of history brought in by `energymon import`, booked to its own days.",
+        lambda row: row.lifetime.imported_out_wh.get(row.appliance.id, 0.0) * JOULES_PER_WH,
         counter=True,
     ),
     Series(

@@ -111,7 +111,8 @@ class Queries:
         """Energy and cost so far in the current local day, ISO week or calendar month."""
         end = self.today()
         start = period_start(period, end)
-        energy_wh = sum(day.stats.energy_wh for day in self.daily_stats(start, end, appliance_id))
+        days = [day.stats for day in self.daily_stats(start, end, appliance_id)]
+        energy_wh = sum(day.energy_wh for day in days)
         return Summary(
             appliance_id=appliance_id,
             period=period,
@@ -120,6 +121,8 @@ class Queries:
             energy_kwh=energy_wh / 1000,
             cost=cost(energy_wh, self.tariff.price_per_kwh),
             currency=self.tariff.currency,
+            energy_in_kwh=sum(day.energy_in_wh for day in days) / 1000,
+            energy_out_kwh=sum(day.energy_out_wh for day in days) / 1000,
         )
 
     def _get(self, appliance_id: int) -> _Appliance:

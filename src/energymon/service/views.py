@@ -67,6 +67,8 @@ class Summary:
     energy_kwh: float
     cost: float
     currency: str
+    energy_in_kwh: float
+    energy_out_kwh: float
 
 
 @dataclass(frozen=True, slots=True)
