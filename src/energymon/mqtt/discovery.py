@@ -1,16 +1,20 @@
 """Home Assistant MQTT discovery as data: a table of entity descriptions, and the messages
 that announce (or withdraw) them.
 
-Each appliance gets five entities on one device (the Pi): power, energy, voltage and current
-sensors, and a "sensor problem" binary sensor. Device class, unit and state class follow
-Home Assistant's documented valid combinations (homeassistant/components/sensor/const.py,
-DEVICE_CLASS_UNITS and DEVICE_CLASS_STATE_CLASSES): power in W with `measurement`; energy in
-kWh with `total_increasing`, which the Energy dashboard accepts; voltage in V and current in A
-with `measurement`.
+Each appliance gets six entities on one device (the Pi): power, energy in, energy out,
+voltage and current sensors, and a "sensor problem" binary sensor. Device class, unit and
+state class follow Home Assistant's documented valid combinations
+(homeassistant/components/sensor/const.py, DEVICE_CLASS_UNITS and DEVICE_CLASS_STATE_CLASSES):
+power in W with `measurement`; energy in kWh with `total_increasing`, which the Energy
+dashboard accepts; voltage in V and current in A with `measurement`.
 
-- The energy sensor is the appliance's *live* lifetime counter (`LifetimeEnergy.live_wh`): it
-  never decreases, and importing history never makes it jump, which `total_increasing` needs
-  (HA takes a decrease for a meter reset).
+- The energy sensors are the appliance's *live* lifetime counters of energy in (positive
+  current: consumed, a battery charging; `LifetimeEnergy.live_wh`) and out (negative current:
+  fed back, a battery discharging; `live_out_wh`): each never decreases, and importing history
+  never makes it jump, which `total_increasing` needs (HA takes a decrease for a meter reset).
+  HA's Energy dashboard takes them as a battery's "energy going in" and "coming out". The
+  energy-in entity keeps the key `energy` it had before energy out existed, so its history in
+  HA carries on.
 - The value sensors are available only while both the device (the last will) and the
   appliance's sensor are online (`availability_mode: all`), so an unplugged sensor shows
   "unavailable", not its last value.
@@ -75,7 +79,17 @@ class EntityDescription:
 ENTITIES: tuple[EntityDescription, ...] = (
     EntityDescription("power", "sensor", "power", "power", "W", "measurement", "power_w", 1),
     EntityDescription(
-        "energy", "sensor", "energy", "energy", "kWh", "total_increasing", "energy_kwh", 3
+        "energy", "sensor", "energy in", "energy", "kWh", "total_increasing", "energy_kwh", 3
+    ),
+    EntityDescription(
+        "energy_out",
+        "sensor",
+        "energy out",
+        "energy",
+        "kWh",
+        "total_increasing",
+        "energy_out_kwh",
+        3,
     ),
     EntityDescription(
         "voltage", "sensor", "voltage", "voltage", "V", "measurement", "voltage_v", 2

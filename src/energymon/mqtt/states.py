@@ -13,7 +13,7 @@ from typing import Protocol
 
 import structlog
 
-from energymon.domain.model import ApplianceStatus
+from energymon.domain.model import ApplianceStatus, Flow
 from energymon.mqtt.discovery import Message
 from energymon.mqtt.payloads import state_payload
 from energymon.mqtt.topics import OFFLINE, ONLINE, Topics
@@ -47,13 +47,13 @@ class StatePublisher:
         self.topics = topics
         self._publish = publish
         self._availability: dict[int, str] = {}  # as last published
-        self._energy_wh: dict[int, float] = {}  # the highest energy published
+        self._energy: dict[int, Flow] = {}  # the highest energy in and out published
 
     def publish(self, *, force: bool = False) -> None:
         """Every appliance's state; availability when changed (`force`: all of it again)."""
         try:
             views = self.source.appliances()
-            live_wh = self.source.lifetime_energy().live_wh
+            lifetime = self.source.lifetime_energy()
         except Exception as exc:  # a store error must not end the publisher thread
             log.warning("MQTT states not published: the store failed", error=str(exc))
             return
@@ -68,7 +68,8 @@ class StatePublisher:
             reading = view.last_reading
             if availability == ONLINE and reading is not None:
                 # total_increasing must never go back, not even by a float's last bit.
-                energy = max(live_wh.get(view.id, 0.0), self._energy_wh.get(view.id, 0.0))
-                self._energy_wh[view.id] = energy
+                energy = self._energy.setdefault(view.id, Flow())
+                energy.in_wh = max(lifetime.live_wh.get(view.id, 0.0), energy.in_wh)
+                energy.out_wh = max(lifetime.live_out_wh.get(view.id, 0.0), energy.out_wh)
                 payload = state_payload(reading, energy)
                 self._publish(Message(self.topics.state(view.id), payload, qos=0))

@@ -130,7 +130,7 @@ def test_readings_stream_carries_every_reading_in_schema_one(
         for _, reading in readings_of(messages):
             assert set(reading) == {
                 "appliance_id", "timestamp", "timestamp_ms", "watts", "volts", "amps",
-                "energy_wh", "covered_seconds",
+                "energy_wh", "energy_out_wh", "covered_seconds",
             }  # fmt: skip
         ids = {r["appliance_id"] for _, r in readings_of(messages)}
         assert ids == set(IDS)
@@ -203,7 +203,7 @@ def test_removed_appliance_is_withdrawn_and_a_renamed_one_keeps_its_ids(
             listener.wait_for(lambda ms: len(listener.on(energy)) >= 2, TIMEOUT, "new config")
             new = listener.on(energy)[-1].json()
             assert new["unique_id"] == old_uid
-            assert new["name"] == "Kitchen fridge energy"
+            assert new["name"] == "Kitchen fridge energy in"
             wait_until(
                 lambda: json.loads(record.read_text())["announced"][0]["appliances"] == [1, 2],
                 TIMEOUT,

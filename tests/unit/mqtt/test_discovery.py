@@ -32,16 +32,16 @@ def test_every_entity_is_valid_for_home_assistant() -> None:
         assert problems(component, config) == [], topic
 
 
-def test_five_retained_entities_per_appliance_with_stable_unique_ids() -> None:
-    """Power, energy, voltage, current and problem per appliance, retained, QoS 1."""
+def test_six_retained_entities_per_appliance_with_stable_unique_ids() -> None:
+    """Power, energy in and out, voltage, current and problem per appliance, retained, QoS 1."""
     messages = discovery_messages(APPLIANCES, TOPICS, DEVICE)
-    assert len(messages) == len(APPLIANCES) * len(ENTITIES) == 10
+    assert len(messages) == len(APPLIANCES) * len(ENTITIES) == 12
     assert all(m.retain and m.qos == 1 for m in messages)
     ids = {json.loads(m.payload)["unique_id"] for m in messages}
     assert ids == {
         unique_id("abc123", appliance_id, key)
         for appliance_id, _ in APPLIANCES
-        for key in ("power", "energy", "voltage", "current", "problem")
+        for key in ("power", "energy", "energy_out", "voltage", "current", "problem")
     }
     assert "homeassistant/sensor/abc123/appliance_1_energy/config" in {m.topic for m in messages}
 
@@ -57,21 +57,23 @@ def test_renamed_appliance_keeps_topics_and_unique_ids() -> None:
 
 
 def test_energy_is_total_increasing_kwh_and_power_a_measurement() -> None:
-    """The energy sensor is what HA's Energy dashboard accepts; power is a measurement in W."""
+    """Both energy sensors (in, out) are what HA's Energy dashboard accepts for a battery;
+    power is a measurement in W."""
     configs = _configs([(1, "Fridge")])
-    energy = configs["homeassistant/sensor/abc123/appliance_1_energy/config"]
     power = configs["homeassistant/sensor/abc123/appliance_1_power/config"]
-    assert (energy["device_class"], energy["unit_of_measurement"], energy["state_class"]) == (
-        "energy",
-        "kWh",
-        "total_increasing",
-    )
+    for key, field in (("energy", "energy_kwh"), ("energy_out", "energy_out_kwh")):
+        energy = configs[f"homeassistant/sensor/abc123/appliance_1_{key}/config"]
+        assert (energy["device_class"], energy["unit_of_measurement"], energy["state_class"]) == (
+            "energy",
+            "kWh",
+            "total_increasing",
+        )
+        assert energy["value_template"] == f"{{{{ value_json.{field} }}}}"
     assert (power["device_class"], power["unit_of_measurement"], power["state_class"]) == (
         "power",
         "W",
         "measurement",
     )
-    assert energy["value_template"] == "{{ value_json.energy_kwh }}"
 
 
 def test_values_need_device_and_sensor_online_but_the_problem_sensor_only_the_device() -> None:
