@@ -53,7 +53,8 @@ def test_the_example_runs_the_real_driver_on_a_simulated_chip(chip: str) -> None
 
 def test_the_ina228_books_its_accumulators_energy_through_the_sampler() -> None:
     """A battery charging at 8 A, then discharging at 5 A: the net energy of the stored readings
-    is the load's (counted by the chip's accumulator), within 0.5 %."""
+    is the load's (counted by the chip's accumulator), and so are energy in and out, within
+    0.5 %."""
     simulation = {"profile": "step", "volts": 51.2, "noise": 0.0, "period_seconds": 90.0}
     simulation["steps"] = [[0, 8.0], [40, -5.0]]
     appliance = {"id": 1, "name": "Battery", "driver": "ina228", "simulation": simulation}
@@ -79,3 +80,6 @@ def test_the_ina228_books_its_accumulators_energy_through_the_sampler() -> None:
     assert booked == pytest.approx(expected, rel=5e-3)
     chip_count = sensor.energy.total_joules - first_count  # type: ignore[attr-defined]
     assert booked == pytest.approx(chip_count / 3600, rel=1e-9)  # every segment from the chip
+    in_wh, out_wh = load.energy_in_out_wh(first_sample, clock.time())
+    assert sum(r.in_wh for r in readings) == pytest.approx(in_wh, rel=5e-3)  # charging
+    assert sum(r.out_wh for r in readings) == pytest.approx(out_wh, rel=5e-3)  # discharging

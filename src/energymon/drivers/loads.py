@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,7 +50,24 @@ class Load:
         """The noise-free energy from t0 to t1 in watt-hours, in closed form."""
         return self.volts * (self._charge(t1) - self._charge(t0)) / 3600.0
 
+    def energy_in_out_wh(self, t0: float, t1: float) -> tuple[float, float]:
+        """The noise-free energy (in, out) from t0 to t1 in Wh: what flowed with positive and
+        with negative current, in closed form (between two edges the current keeps its sign)."""
+        in_wh = out_wh = 0.0
+        points = [t0, *self._edges(t0, t1), t1]
+        for start, end in itertools.pairwise(points):
+            energy_wh = self.energy_wh(start, end)
+            if energy_wh >= 0.0:
+                in_wh += energy_wh
+            else:
+                out_wh -= energy_wh
+        return in_wh, out_wh
+
     def _amps(self, t: float) -> float:
+        raise NotImplementedError
+
+    def _edges(self, t0: float, t1: float) -> list[float]:
+        """The instants in (t0, t1) where the current changes level, in order."""
         raise NotImplementedError
 
     def _charge(self, t: float) -> float:
@@ -88,6 +106,14 @@ class Cycle(Load):
         periods, phase = divmod(t + self.offset_seconds, self.period_seconds)
         return periods * self._charge_in_period(self.period_seconds) + self._charge_in_period(phase)
 
+    def _edges(self, t0: float, t1: float) -> list[float]:
+        period = self.period_seconds
+        first = math.floor((t0 + self.offset_seconds) / period)
+        last = math.ceil((t1 + self.offset_seconds) / period)
+        starts = (k * period - self.offset_seconds for k in range(first, last + 1))
+        edges = (edge for on in starts for edge in (on, on + self.duty * period))
+        return [edge for edge in edges if t0 < edge < t1]
+
 
 @dataclass(frozen=True, slots=True)
 class Step(Load):
@@ -118,6 +144,17 @@ class Step(Load):
             charge += self._amps_at(edge) * (at - edge)
             edge = at
         return charge + self._amps_at(edge) * (x - edge)
+
+    def _edges(self, t0: float, t1: float) -> list[float]:
+        start, period = self.start_epoch_seconds, self.period_seconds
+        if not period:
+            edges = [start + at for at, _ in self.steps]
+        else:
+            first = math.floor((t0 - start) / period)
+            last = math.ceil((t1 - start) / period)
+            periods = range(first, last + 1)
+            edges = [start + k * period + at for k in periods for at, _ in self.steps]
+        return [edge for edge in edges if t0 < edge < t1]
 
     def _charge(self, t: float) -> float:
         x = t - self.start_epoch_seconds

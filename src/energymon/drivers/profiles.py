@@ -65,6 +65,10 @@ PROFILES: dict[str, dict[str, Any]] = {
     "water-heater": _CYCLE
     | {"amps": 2.8, "off_amps": 0.02, "period_seconds": 2400.0, "duty": 0.25},
     "pulsed": _CYCLE | {"amps": 2.0, "period_seconds": 2.5, "duty": 0.5},
+    # A 12.8 V (4S LiFePO4) battery behind a bidirectional shunt: charged at 2 A for 20 minutes
+    # (current positive: energy in), then discharged at 1.5 A for 10 (negative: energy out).
+    "battery": _CYCLE
+    | {"volts": 12.8, "amps": 2.0, "off_amps": -1.5, "period_seconds": 1800.0, "duty": 2 / 3},
     # [seconds, amps] levels from start_epoch_seconds; period_seconds = 0: no repetition.
     "step": {"steps": _STEPS, "period_seconds": 60.0, "start_epoch_seconds": 0.0},
 }
