@@ -20,6 +20,13 @@ function cell(summary) {
   cost.className = "cost";
   cost.textContent = money(summary.cost, summary.currency);
   td.append(energy, cost);
+  if (summary.energy_out_kwh > 0) {
+    // Current flowed both ways (a battery, a charger): what went in and out, besides the net.
+    const flow = document.createElement("span");
+    flow.className = "flow";
+    flow.textContent = `in ${number(summary.energy_in_kwh, 3)} · out ${number(summary.energy_out_kwh, 3)}`;
+    td.append(flow);
+  }
   return td;
 }
 
