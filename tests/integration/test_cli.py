@@ -149,7 +149,8 @@ def test_export_json_lines(
     )
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["applianceId"] for r in rows] == [2, 2, 2]
-    assert {"timestamp", "watts", "volts", "amps", "energy_wh"} <= set(rows[0])
+    assert {"timestamp", "watts", "volts", "amps", "energy_wh", "energy_out_wh"} <= set(rows[0])
+    assert all(r["energy_out_wh"] == 0.0 for r in rows)  # a load: nothing flowed back
 
 
 def test_backup_while_sampling_is_consistent(config: Path, tmp_path: Path) -> None:

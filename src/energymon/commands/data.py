@@ -147,6 +147,7 @@ def export(args: argparse.Namespace) -> int:
                         "volts": r.volts,
                         "amps": r.amps,
                         "energy_wh": r.energy_wh,
+                        "energy_out_wh": r.out_wh,
                         "covered_seconds": r.covered_seconds,
                         "samples": r.samples,
                     }
