@@ -103,11 +103,20 @@ def scan(args: argparse.Namespace) -> int:
     """List the devices answering at 0x40-0x4F, the chip each is, and a config snippet."""
     from energymon.drivers.bus import open_bus
     from energymon.drivers.scan import identify
+    from energymon.drivers.sysfs import SysfsTree
 
     drivers_found = [entry.driver for entry in registry.found()]
     bus = open_bus(args.bus)
+    sysfs = SysfsTree()
+
+    def bound_to(address: int) -> str | None:
+        try:  # the name the kernel was given for the device (a device-tree overlay's chip)
+            return sysfs.read(f"bus/i2c/devices/{args.bus}-{address:04x}/name") or None
+        except OSError:
+            return None
+
     try:
-        results = identify(bus, drivers_found, SCAN_ADDRESSES)
+        results = identify(bus, drivers_found, SCAN_ADDRESSES, bound_to=bound_to)
     finally:
         bus.close()
     if not results:

@@ -7,7 +7,7 @@ are; the INA219 has none, so its register values are checked against what an INA
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,12 +64,17 @@ class Found:
 
 
 def identify(
-    bus: SMBusLike, drivers: Sequence[Driver[Any]], addresses: Iterable[int]
+    bus: SMBusLike,
+    drivers: Sequence[Driver[Any]],
+    addresses: Iterable[int],
+    *,
+    bound_to: Callable[[int], str | None] = lambda address: None,
 ) -> list[Found]:
     """Ask every driver's probe about each answering address; a chip that names itself wins.
 
-    An address whose device is bound to a kernel driver (EBUSY) is reported as such: the
-    `hwmon` driver reads it through sysfs.
+    An address whose device is bound to a kernel driver (EBUSY) is the `hwmon` driver's, which
+    reads it through sysfs; `bound_to(address)` names the chip the kernel was told is there
+    (its I²C device's `name`), when it can.
     """
     found = []
     for address in addresses:
@@ -77,8 +82,7 @@ def identify(
             bus.read_word_data(address, 0x00)  # every INA2xx has register 0 (configuration)
         except OSError as exc:
             if exc.errno == errno.EBUSY:
-                detail = 'in use by a kernel driver: read it with driver = "hwmon"'
-                found.append(Found(address, None, detail))
+                found.append(_kernel_bound(address, bound_to(address)))
             continue
         matches = [m for m in (_ask(d, bus, address) for d in drivers) if m is not None]
         matches.sort(key=lambda match: not match.certain)  # an ID register beats a likeness
@@ -87,6 +91,12 @@ def identify(
         else:
             found.append(Found(address, None, "answers, but no driver recognises it"))
     return found
+
+
+def _kernel_bound(address: int, chip: str | None) -> Found:
+    held = f"bound to the kernel's driver for {chip!r}" if chip else "in use by a kernel driver"
+    detail = f'{held}: read it with driver = "hwmon"'
+    return Found(address, Identified("hwmon", detail, certain=chip is not None), detail)
 
 
 def _ask(driver: Driver[Any], bus: SMBusLike, address: int) -> Identified | None:

@@ -67,10 +67,21 @@ def test_each_chip_is_named_by_its_registers() -> None:
         0x42: "ina260",
         0x43: "ina3221",
         0x44: "ina228",
+        0x46: "hwmon",
     }
     assert not results[0x40].identified.certain  # type: ignore[union-attr]
     assert "no driver recognises it" in results[0x45].detail
     assert 'driver = "hwmon"' in results[0x46].detail
+
+
+def test_an_address_the_kernel_holds_is_named_by_its_i2c_device() -> None:
+    """EBUSY means a kernel driver has the chip: scan names the chip sysfs says it was given."""
+    drivers = [entry.driver for entry in registry.found()]
+    names = {0x46: "ina226"}
+    [found] = identify(populated_bus(), drivers, [0x46], bound_to=names.get)
+    assert found.identified is not None
+    assert (found.identified.driver, found.identified.certain) == ("hwmon", True)
+    assert "kernel's driver for 'ina226'" in found.detail
 
 
 def test_scan_prints_each_chip_and_a_snippet_that_loads(
@@ -94,6 +105,7 @@ def test_scan_prints_each_chip_and_a_snippet_that_loads(
         "ina3221",
         "ina3221",
         "ina228",
+        "hwmon",
     ]
     settings = settings_from_mapping(document)
     assert [a.options.location().channel for a in settings.appliances][3:6] == [1, 2, 3]
