@@ -1,23 +1,26 @@
-"""P12: every history range over ten years of 1 Hz data for 3 appliances, at c=1 and c=16.
+"""P12: every history range over ten years of 1 Hz data (3 appliances), c=1 and c=16: p99, ratio.
 
 One `energymon serve` on a copy of the cached decade (datagen.DECADE_DAYS: raw rows for 7 days,
 minute rollups for 90, hour and day rollups for all ten years), sampling its simulated sensors
 meanwhile, is asked by the loopback load generator (its own process, `Accept-Encoding: gzip`),
 one cell at a time: `/logs/historical-data?days=D` for D in 1 … 3660 with and without
-`applianceId=1` (days=3660 is also the daily statistics over ten years: they come from this
-route), `/energy/history?applianceId=1&limit=N` over the limits it accepts (1 … 10,000) and
+`applianceId=1` (days=3660 is also the daily statistics over ten years: no other route serves
+them), `/energy/history?applianceId=1&limit=N` over the limits it accepts (1 … 10,000) and
 `/energy/summary?period=P` for each period, of all appliances and of one. Each cell runs at
 most CELL_REQUESTS requests in CELL_SECONDS at each concurrency (smoke: a few requests, c=16
-only for SMOKE_C16). A cell with any non-2xx answer reads n/a, its statuses in the note.
+only for SMOKE_C16), after one request that warms it up and describes the answer. A cell with
+any non-2xx answer reads n/a, its statuses in the note. Full run ≈ 5 min, smoke ≈ 30 s.
 
-Seed ratio = the seed's time for the same request / our p50 at that concurrency. The seed's
-time is p4b's `seed_historical_data` timed here on a one-day per-second log (smoke: two hours)
-and scaled by rows, 3 a second: historical-data keeps and groups every row of its D days
-(`days=D` meant D × 24 h back); history and summary have no seed code, so they count only the
-scan (parse and drop every row) of what the seed's daily log holds on average (half a day) or of
-the period so far on average (half a day, 3.5 days, 15.2 days). Rows outside the range, which
-the seed also read, are not counted: the ratio is a lower bound. The table, range × concurrency,
-is printed and written to bench/.cache/p12-sweep[-smoke].md.
+Ratio = the seed's time for the same request / our p50 at that concurrency. The seed's time is
+p4b's `seed_historical_data` timed here, once, on a one-day per-second log (smoke: two hours),
+as seconds per row, and scaled by the rows of the range (3 a second), as P4b scales ten days to
+a year: historical-data keeps and groups every row of its D days (the seed's `days=D` meant
+D × 24 h back). History and summary have no seed code, so they count only the scan (every row
+parsed and dropped, `days=0`) of what the seed's daily-rotated log holds on average (half a
+day) or of the period so far on average (half a day, 3.5 days, 15.2 days). Rows outside the
+range, which the seed also read, are not counted, and at c=16 the seed's time is still one lone
+request's (it would queue too): each ratio is a lower bound. The table, range × concurrency, is
+printed and written to bench/.cache/p12-sweep[-smoke].md.
 """
 
 from __future__ import annotations
@@ -101,7 +104,7 @@ def _describe(client: httpx.Client, server: Server, cell: Cell) -> str:
     body = response.json()
     wire = f"{response.num_bytes_downloaded / 1024:,.1f} KiB on the wire"
     if "daily_stats" in body:
-        return f"{len(body['daily_stats'])} days, {len(body['data']):,} points, {wire}"
+        return f"{len(body['daily_stats'])} daily stats, {len(body['data']):,} points, {wire}"
     if "data" in body:
         return f"{len(body['data']):,} readings, {wire}"
     return f"{body.get('energy_kwh')} kWh since {body.get('start')}"
