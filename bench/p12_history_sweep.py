@@ -12,11 +12,11 @@ only for SMOKE_C16), after one request that warms it up and describes the answer
 any non-2xx answer reads n/a, its statuses in the note. Full run ≈ 5 min, smoke ≈ 30 s.
 
 Ratio = the seed's time for the same request / our p50 at that concurrency. The seed's time is
-p4b's `seed_historical_data` timed here, once, on a one-day per-second log (smoke: two hours),
-as seconds per row, and scaled by the rows of the range (3 a second), as P4b scales ten days to
-a year: historical-data keeps and groups every row of its D days (the seed's `days=D` meant
-D × 24 h back). History and summary have no seed code, so they count only the scan (every row
-parsed and dropped, `days=0`) of what the seed's daily-rotated log holds on average (half a
+p4b's `seed_historical_data` timed here (fastest of 3) on a one-day per-second log (smoke: two
+hours), as seconds per row, and scaled by the rows of the range (3 a second), as P4b scales ten
+days to a year: historical-data keeps and groups every row of its D days (the seed's `days=D`
+meant D × 24 h back). History and summary have no seed code, so they count only the scan (every
+row parsed and dropped, `days=0`) of what the seed's daily-rotated log holds on average (half a
 day) or of the period so far on average (half a day, 3.5 days, 15.2 days). Rows outside the
 range, which the seed also read, are not counted, and at c=16 the seed's time is still one lone
 request's (it would queue too): each ratio is a lower bound. The table, range × concurrency, is
@@ -45,6 +45,7 @@ HISTORY_LIMITS = (1, 24, 1000, 10_000)
 SUMMARY_DAYS = {"day": 0.5, "week": 3.5, "month": 365.25 / 24}  # half a period: the mean so far
 SEED_LOG_DAYS = 0.5  # the seed's log rotates daily: half a day in it on average
 ROWS_PER_DAY = 86_400 * 3
+SEED_REPEATS = 3
 CONCURRENCIES = (1, 16)
 CELL_REQUESTS, CELL_SECONDS = 1_000, 6.0
 SMOKE_REQUESTS, SMOKE_SECONDS = {1: 3, 16: 16}, 0.5
@@ -84,16 +85,23 @@ def cells() -> list[Cell]:
 
 
 def seed_seconds_per_row(log_path: Path) -> tuple[float, float]:
-    """The seed's seconds per log row: keeping and grouping every row, and scanning only."""
+    """The seed's seconds per log row: keeping and grouping every row, and scanning only.
+
+    The fastest of SEED_REPEATS runs each: the machine is shared, and the least disturbed run
+    is the seed at its best, which keeps the ratios lower bounds.
+    """
     with log_path.open("rb") as log:
         rows = sum(1 for _ in log) - 1
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # after the log's last row
-    timed = []
+    fastest = []
     for days in (100_000, 0):  # every row kept; none (the cutoff is now)
-        started = time.perf_counter()
-        seed_historical_data(log_path, days, now)
-        timed.append((time.perf_counter() - started) / rows)
-    return timed[0], timed[1]
+        runs = []
+        for _ in range(SEED_REPEATS):
+            started = time.perf_counter()
+            seed_historical_data(log_path, days, now)
+            runs.append(time.perf_counter() - started)
+        fastest.append(min(runs) / rows)
+    return fastest[0], fastest[1]
 
 
 def _describe(client: httpx.Client, server: Server, cell: Cell) -> str:
@@ -169,15 +177,15 @@ def _mark(value: float, target: Target) -> str:
     return _num(value) + ("" if math.isnan(value) or target.met(value) else " ✗")
 
 
-def sweep_table(measured: dict[tuple[str, int], Measured], loads: tuple[str, str]) -> str:
-    """The sweep as Markdown: a row per question; p50, p99 and ratio per concurrency."""
+def sweep_table(measured: dict[tuple[str, int], Measured], heading: str) -> str:
+    """The sweep as Markdown under `heading`: a row per question; p50, p99, ratio per c."""
     columns = " | ".join(f"c={c} p50 ms | c={c} p99 ms | c={c} seed/p50" for c in CONCURRENCIES)
     goals = (
         f"p99 ≤ {TARGET_P99[1].limit:g} ms at c=1, ≤ {TARGET_P99[16].limit:g} ms at c=16, "
         f"seed/p50 ≥ {TARGET_RATIO.limit:g}×"
     )
     rows = [
-        f"P12 sweep; load average {loads[0]} at start, {loads[1]} at the end; ✗: misses {goals}",
+        f"{heading}; ✗: misses {goals}",
         "",
         f"| question | {columns} |",
         "|---" * (1 + 3 * len(CONCURRENCIES)) + "|",
@@ -197,7 +205,7 @@ def sweep_table(measured: dict[tuple[str, int], Measured], loads: tuple[str, str
 
 def run(ctx: Context) -> list[Figure]:
     """Time the seed on a sample, then every cell on one server."""
-    loads = [load_average()]
+    loads = [load_average()]  # at the start, for the heading
     data = datagen.dataset(ctx.cache_dir, days=datagen.DECADE_DAYS, retention_days=7)
     sample = datagen.seed_csv(ctx.cache_dir, seconds=7_200 if ctx.smoke else 86_400)
     keep_s, scan_s = seed_seconds_per_row(sample)
@@ -222,8 +230,11 @@ def run(ctx: Context) -> list[Figure]:
                     figures += _figures(what, concurrency, got, note, cell.seed_rows)
     finally:
         server.stop()
-    loads.append(load_average())
-    table = sweep_table(measured, (loads[0], loads[1]))
+    heading = (
+        f"P12 sweep; load average {loads[0]} at start, {load_average()} at the end; seed "
+        f"{keep_s * 1e6:.2f} µs a row kept and grouped, {scan_s * 1e6:.2f} µs a row scanned"
+    )
+    table = sweep_table(measured, heading)
     print(table, flush=True)
     (ctx.cache_dir / f"p12-sweep{'-smoke' if ctx.smoke else ''}.md").write_text(table)
     return figures
