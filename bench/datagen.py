@@ -1,4 +1,4 @@
-"""A year of data for the default three appliances, built once and cached under bench/.cache/.
+"""Years of data for the default three appliances, built once and cached under bench/.cache/.
 
 Every day repeats one template day: 86,400 one-second readings per appliance from the
 simulated profiles (their cycles, 40 and 30 minutes, divide a day, so only the noise repeats).
@@ -7,7 +7,9 @@ The newest days, from the second UTC midnight before the raw-retention edge up t
 go through `SqliteStore.bulk_load`, the documented bulk path (a flush's writes in larger
 transactions): raw rows inside retention, minute/hour/day rollups for all. The older days are
 copies of the first bulk-loaded day's rollups shifted by whole days: in UTC a day's buckets move
-by exactly DAY_MS, so each copy equals what the bulk path would write for that day.
+by exactly DAY_MS, so each copy equals what the bulk path would write for that day. Minute
+rollups go back as far as the store keeps them (its default, 90 days), hours and days all the
+way: a year (most measures) or DECADE_DAYS (the history sweep, P12) builds in seconds.
 `_check_shift` proves it on the real path's own rows (day two against day one, shifted).
 
 The cache is keyed by a hash of the schema, the rollup code, the profiles and DATAGEN_VERSION,
@@ -39,12 +41,13 @@ from energymon.storage.sqlite import rollups as sqlite_rollups
 from energymon.storage.sqlite import schema as sqlite_schema
 from energymon.storage.sqlite import tables as sqlite_tables
 
-__all__ = ["Dataset", "dataset", "install", "seed_csv", "template_day"]
+__all__ = ["DECADE_DAYS", "Dataset", "dataset", "install", "seed_csv", "template_day"]
 
 DATAGEN_VERSION = 1
 UTC = ZoneInfo("UTC")
 SAMPLES_PER_READING = 20  # 20 Hz oversampling, one reading a second
 MAX_AGE_MS = DAY_MS
+DECADE_DAYS = 3660  # ten years: the longest range /logs/historical-data accepts
 
 
 Template = dict[int, list[tuple[float, float, float]]]

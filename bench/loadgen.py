@@ -22,12 +22,15 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.context import REPO_DIR
 from bench.report import percentile
 
 __all__ = ["LoadResult", "run_load"]
+
+# Not bench.context's: importing it loads energymon (0.5 s), paid again by every run_load.
+REPO_DIR = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True, slots=True)
