@@ -51,7 +51,11 @@ CELL_REQUESTS, CELL_SECONDS = 1_000, 6.0
 SMOKE_REQUESTS, SMOKE_SECONDS = {1: 3, 16: 16}, 0.5
 SMOKE_C16 = ("hist days=7", "hist days=3660", "history limit=10000", "summary month")
 TARGET_P99 = {1: Target("<=", 25.0, "ms"), 16: Target("<=", 100.0, "ms")}
+# The ratio's goal holds at c=1: the seed answered one request at a time, so at c=16 its
+# requests would queue as ours do, and dividing one lone seed request by our queued p50 says
+# little (the c=16 ratio is printed without a verdict).
 TARGET_RATIO = Target(">=", 1000.0, "×")
+RATIO_TARGETS: dict[int, Target | None] = {1: TARGET_RATIO, 16: None}
 HEADERS = {"Accept-Encoding": "gzip"}
 
 
@@ -162,7 +166,7 @@ def _figures(what: str, concurrency: int, got: Measured, note: str, rows: float)
             TARGET_P99[concurrency],
             f"p50 {_num(got.p50_ms)} ms, {note}",
         ),
-        Figure("P12", f"{what} seed/p50", got.ratio, "×", TARGET_RATIO, ratio_note),
+        Figure("P12", f"{what} seed/p50", got.ratio, "×", RATIO_TARGETS[concurrency], ratio_note),
     ]
 
 
@@ -173,8 +177,9 @@ def _num(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
-def _mark(value: float, target: Target) -> str:
-    return _num(value) + ("" if math.isnan(value) or target.met(value) else " ✗")
+def _mark(value: float, target: Target | None) -> str:
+    missed = target is not None and not math.isnan(value) and not target.met(value)
+    return _num(value) + (" ✗" if missed else "")
 
 
 def sweep_table(measured: dict[tuple[str, int], Measured], heading: str) -> str:
@@ -182,7 +187,7 @@ def sweep_table(measured: dict[tuple[str, int], Measured], heading: str) -> str:
     columns = " | ".join(f"c={c} p50 ms | c={c} p99 ms | c={c} seed/p50" for c in CONCURRENCIES)
     goals = (
         f"p99 ≤ {TARGET_P99[1].limit:g} ms at c=1, ≤ {TARGET_P99[16].limit:g} ms at c=16, "
-        f"seed/p50 ≥ {TARGET_RATIO.limit:g}×"
+        f"seed/p50 ≥ {TARGET_RATIO.limit:g}× at c=1"
     )
     rows = [
         f"{heading}; ✗: misses {goals}",
@@ -198,7 +203,7 @@ def sweep_table(measured: dict[tuple[str, int], Measured], heading: str) -> str:
                 parts += ["-", "-", "-"]
                 continue
             parts += [_num(got.p50_ms), _mark(got.p99_ms, TARGET_P99[c])]
-            parts.append(_mark(got.ratio, TARGET_RATIO))
+            parts.append(_mark(got.ratio, RATIO_TARGETS[c]))
         rows.append("| " + " | ".join(parts) + " |")
     return "\n".join(rows) + "\n"
 
