@@ -25,6 +25,7 @@ from pathlib import Path
 __all__ = [
     "HEADER",
     "LOG_FILENAME",
+    "format_line",
     "format_row",
     "history_lock",
     "iter_log",
@@ -62,10 +63,15 @@ def history_lock(directory: Path) -> Iterator[None]:
 
 def format_row(local_time: dt.datetime, watts: float, appliance_id: int) -> bytes:
     """One CSV row, newline included: `2024-12-04 10:00:00,125.5,1`."""
+    return format_line(local_time.strftime(TIMESTAMP_FORMAT), watts, appliance_id)
+
+
+def format_line(local_text: str, watts: float, appliance_id: int) -> bytes:
+    """`format_row` with the local time formatted already ("2024-12-04 10:00:00")."""
     text = f"{watts:.1f}"
     if text == "-0.0":
         text = "0.0"
-    return f"{local_time.strftime(TIMESTAMP_FORMAT)},{text},{appliance_id}\n".encode()
+    return f"{local_text},{text},{appliance_id}\n".encode()
 
 
 def rotated_files(directory: Path) -> list[tuple[dt.date, Path]]:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import repeat
+from operator import itemgetter
 
 from energymon.domain.model import Reading
 from energymon.storage.base import StorageError
@@ -31,6 +33,7 @@ _SELECT = "SELECT key, watts, volts, amps, energy_wh, covered_s, samples FROM re
 _IN_SPAN = " WHERE key >= ? AND key < ?"
 # `key & (SLOTS - 1)` is the slot, also before 1970 (SQLite's % keeps the sign).
 _OF_SLOT = _IN_SPAN + " AND key & 65535 = ?"
+_KEYS_IN_SPAN = "SELECT key FROM readings WHERE key >= ? AND key <= ?"
 _KEYS_OF_SLOT = "SELECT key FROM readings WHERE key >= ? AND key < ? AND key & 65535 = ?"
 _DELETE_OF_SLOT = "DELETE FROM readings WHERE key >= ? AND key < ? AND key & 65535 = ?"
 _COUNT_OF_SLOT = """SELECT count(*) FROM (SELECT 1 FROM readings
@@ -81,6 +84,22 @@ class RawReadings:
             )
             for r in readings
         )
+
+    def insert_imported(
+        self,
+        keys: Iterable[int],
+        watts: Iterable[float],
+        energy_wh: Iterable[float],
+        covered_seconds: Iterable[float],
+    ) -> None:
+        """Store rows of imported history (no volts or amps, one sample) given as columns."""
+        rows = zip(keys, watts, repeat(None), repeat(None), energy_wh, covered_seconds, repeat(1))
+        _INSERT.run(self.conn, rows)
+
+    def keys_between(self, first_key: int, last_key: int) -> set[int]:
+        """The stored keys in [first_key, last_key] (see `key_of`)."""
+        rows = self.conn.execute(_KEYS_IN_SPAN, (first_key, last_key)).fetchall()
+        return set(map(itemgetter(0), rows))
 
     def insert(self, readings: Sequence[Reading]) -> None:
         """Store readings whose keys are new (the caller checked), their appliances registered."""

@@ -131,11 +131,15 @@ class SqliteTables:
 
     def add_imported(self, readings: Iterable[Reading]) -> None:
         """Count imported readings' positive energy as imported (they are written alongside)."""
+        self.add_imported_wh(lifetime_energy_wh(readings))
+
+    def add_imported_wh(self, energy_in_wh: Mapping[int, float]) -> None:
+        """Add to each appliance's imported energy (the positive energy of imported readings)."""
         self.conn.executemany(
             """INSERT INTO imported_energy (appliance_id, energy_in_wh) VALUES (?, ?)
                ON CONFLICT (appliance_id) DO UPDATE SET
                energy_in_wh = energy_in_wh + excluded.energy_in_wh""",
-            lifetime_energy_wh(readings).items(),
+            energy_in_wh.items(),
         )
 
     def name_appliances(self, names: Mapping[int, str]) -> None:
