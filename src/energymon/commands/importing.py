@@ -9,7 +9,9 @@ stored are skipped.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import sys
 from collections.abc import Iterator
 from itertools import compress
@@ -61,7 +63,7 @@ def import_file(path: Path, settings: Settings, store: ReadingStore) -> int:
     run = _FileImport(path, {a.id for a in settings.appliances}, store, history)
     progress = Progress(sys.stderr, path.name, size)
     parser, stream = BlockParser(zone, history.clock), ReadingStream()
-    with file:
+    with file, _young_collections_only():
         blocks = line_blocks(file)
         block = _next(path, blocks)
         while block is not None:
@@ -72,6 +74,7 @@ def import_file(path: Path, settings: Settings, store: ReadingStore) -> int:
             ids, instants, watts = run.checked(parsed)
             run.store(stream.add(ids, instants, watts, last=following is None))
             progress.update(run.counts.rows, block.bytes_read)
+            gc.collect(1)
             block = following
     progress.finish()
     _summary(path, run.counts)
@@ -129,6 +132,22 @@ class _FileImport:
                 self.history.add(columns)
             except OSError as exc:  # the database goes on; said at the end
                 self.history_error = exc
+
+
+@contextlib.contextmanager
+def _young_collections_only() -> Iterator[None]:
+    """No automatic garbage collection while importing (a collection per block instead).
+
+    The rows are millions of small tuples without cycles; the collector's automatic passes
+    over them took about a third of an import's CPU time (measured with P13).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _next(path: Path, blocks: Iterator[LineBlock]) -> LineBlock | None:

@@ -9,7 +9,6 @@ rows, the same instants and the same messages for bad lines, at a fraction of th
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +26,12 @@ _HOUR_PREFIX = 14  # b"2024-12-04 10:" of b"2024-12-04 10:07:30"
 
 @dataclass(slots=True)
 class ParsedBlock:
-    """The good rows of a block as columns, the block index of each, and the bad lines."""
+    """The good rows of a block as columns, the lines that are no row, and the bad ones."""
 
     appliance_ids: list[int] = field(default_factory=list)
     instants_ms: list[int] = field(default_factory=list)
     watts: list[float] = field(default_factory=list)
-    indexes: list[int] = field(default_factory=list)  # of each row's line in the block
+    skipped: list[int] = field(default_factory=list)  # indexes of the lines that are no row
     errors: list[CsvProblem] = field(default_factory=list)
 
 
@@ -86,59 +85,59 @@ class BlockParser:
     def parse(self, lines: list[bytes], first_line: int) -> ParsedBlock:
         """The rows and bad lines of `lines`, the first being line `first_line` of the file."""
         block = ParsedBlock()
-        ids, instants, watts, indexes = (
-            block.appliance_ids, block.instants_ms, block.watts, block.indexes,
-        )  # fmt: skip
-        hour_base = self.clock.hour_base_ms
+        rows: list[tuple[int, int, float]] = []
+        hour_base = self.clock.hour_bases
         second_ms = LocalClock.MINUTE_SECOND_MS
         known_ids = self._ids
         last_stamp, last_ms = b"", 0
         for index, line in enumerate(lines):
-            fields = line.split(b",")
-            if len(fields) == 3:
-                stamp, watts_text, id_text = fields
-                ts_ms: int | None = None
-                if stamp == last_stamp:
-                    ts_ms = last_ms
-                else:
-                    base = hour_base(stamp[:_HOUR_PREFIX])
-                    offset_ms = second_ms.get(stamp[_HOUR_PREFIX:])
-                    if base is not None and base != IRREGULAR and offset_ms is not None:
-                        ts_ms = last_ms = base + offset_ms
-                        last_stamp = stamp
+            try:
+                stamp, watts_text, id_text = line.split(b",")
+                if stamp != last_stamp:
+                    base = hour_base.get(stamp[:_HOUR_PREFIX])
+                    if base is None:
+                        base = self.clock.hour_base_ms(stamp[:_HOUR_PREFIX])
+                    if base is None or base == IRREGULAR:
+                        raise KeyError(stamp)  # not a valid hour, or a clock change in it
+                    last_ms = base + second_ms[stamp[_HOUR_PREFIX:]]
+                    last_stamp = stamp
+                value = float(watts_text)
                 appliance_id = known_ids.get(id_text) or self._appliance_id(id_text)
-                if ts_ms is not None and appliance_id is not None:
-                    try:
-                        value = float(watts_text)
-                    except ValueError:
-                        value = math.nan
-                    if value - value == 0.0:  # finite
-                        ids.append(appliance_id)
-                        instants.append(ts_ms)
-                        watts.append(value)
-                        indexes.append(index)
-                        continue
-            self._the_old_way(block, line, first_line, index)
-        self._last_ms.update(zip(ids, instants, strict=True))
+                if value - value == 0.0 and appliance_id is not None:  # finite, a valid id
+                    rows.append((appliance_id, last_ms, value))
+                    continue
+            except (ValueError, KeyError, TypeError):
+                last_stamp = b""
+            self._the_old_way(block, rows, line, first_line, index)
+        if rows:
+            ids, instants, watts = zip(*rows, strict=True)
+            block.appliance_ids, block.instants_ms = list(ids), list(instants)
+            block.watts = list(watts)
+        self._last_ms.update(zip(block.appliance_ids, block.instants_ms, strict=True))
         return block
 
-    def _the_old_way(self, block: ParsedBlock, line: bytes, first_line: int, index: int) -> None:
+    def _the_old_way(
+        self,
+        block: ParsedBlock,
+        rows: list[tuple[int, int, float]],
+        line: bytes,
+        first_line: int,
+        index: int,
+    ) -> None:
         """A line the fast path did not take: parse_line decides, instant_ms converts."""
         parsed = parse_line(line, first_line + index)
-        if isinstance(parsed, CsvProblem):
-            block.errors.append(parsed)
-        elif isinstance(parsed, CsvRow):
-            previous_ms = self._last_ms.get(parsed.appliance_id)
-            for appliance_id, ts_ms in zip(
-                reversed(block.appliance_ids), reversed(block.instants_ms), strict=True
-            ):
-                if appliance_id == parsed.appliance_id:
-                    previous_ms = ts_ms
-                    break
-            block.appliance_ids.append(parsed.appliance_id)
-            block.instants_ms.append(instant_ms(parsed.local_time, self.zone, previous_ms))
-            block.watts.append(parsed.watts)
-            block.indexes.append(index)
+        if not isinstance(parsed, CsvRow):
+            block.skipped.append(index)
+            if parsed is not None:
+                block.errors.append(parsed)
+            return
+        previous_ms = self._last_ms.get(parsed.appliance_id)
+        for appliance_id, ts_ms, _ in reversed(rows):
+            if appliance_id == parsed.appliance_id:
+                previous_ms = ts_ms
+                break
+        ts_ms = instant_ms(parsed.local_time, self.zone, previous_ms)
+        rows.append((parsed.appliance_id, ts_ms, parsed.watts))
 
 
 def parse_file(path: Path, zone: ZoneInfo) -> Iterator[tuple[LineBlock, ParsedBlock]]:

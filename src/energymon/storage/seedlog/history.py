@@ -19,6 +19,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ from energymon.domain.buckets import DAY_MS, local_date, local_day_bounds, local
 from energymon.domain.model import Reading
 from energymon.storage.columns import ImportedColumns
 from energymon.storage.seedlog.blocks import BlockParser
-from energymon.storage.seedlog.files import HEADER, LOG_FILENAME, format_line, history_lock
+from energymon.storage.seedlog.files import HEADER, LOG_FILENAME, format_lines, history_lock
 from energymon.storage.seedlog.instants import LocalClock
 
 __all__ = ["MAX_PENDING_ROWS", "HistoryMerge", "HistoryWriter", "merge_into_history"]
@@ -53,9 +54,9 @@ def _keyed_lines(data: bytes, clock: LocalClock) -> list[tuple[_Key | None, byte
     if lines and not lines[-1].endswith(b"\n"):
         lines.pop()  # a torn last line: readers skip it too
     parsed = BlockParser(clock.zone, clock).parse([line.rstrip(b"\r\n") for line in lines], 1)
-    keys = dict(
-        zip(parsed.indexes, zip(parsed.instants_ms, parsed.appliance_ids, strict=True), strict=True)
-    )
+    skipped = set(parsed.skipped)
+    rows = (index for index in range(len(lines)) if index not in skipped)
+    keys = dict(zip(rows, zip(parsed.instants_ms, parsed.appliance_ids, strict=True), strict=False))
     return [
         (keys.get(index), line) for index, line in enumerate(lines) if line != HEADER or index > 0
     ]
@@ -64,8 +65,9 @@ def _keyed_lines(data: bytes, clock: LocalClock) -> list[tuple[_Key | None, byte
 def _merged(
     existing: list[tuple[_Key | None, bytes]], new: list[tuple[_Key, bytes]]
 ) -> Iterator[bytes]:
-    """The existing lines in their order, each new line before the first later row."""
-    pending = iter(sorted(new))
+    """The existing lines in their order, each new line (sorted by key) before the first
+    later row."""
+    pending = iter(new)
     upcoming = next(pending, None)
     for key, line in existing:
         while upcoming is not None and key is not None and upcoming[0] < key:
@@ -109,7 +111,8 @@ class HistoryWriter:
     """Imported rows into the CSV log's retained past days, merged a few days at a time.
 
     Rows are held per day and merged into the files (see `merge_into_history`) whenever
-    `max_pending_rows` are held, and at `finish`, so memory stays bounded for any import.
+    `max_pending_rows` are held (but the newest day, likely still filling), and at `finish`,
+    so memory stays bounded for any import: to about that many rows and a day's.
     """
 
     def __init__(
@@ -127,7 +130,8 @@ class HistoryWriter:
         self._from_ms = local_midnight_ms(today - dt.timedelta(days=retention_days), zone)
         self._until_ms = local_midnight_ms(today, zone)
         self._max_pending_rows = max_pending_rows
-        self._pending: dict[dt.date, dict[_Key, float]] = {}  # watts by local date and key
+        # Watts by local date, appliance and instant.
+        self._pending: dict[dt.date, dict[int, dict[int, float]]] = {}
         self._held = 0
         self._days: set[dt.date] = set()
 
@@ -145,19 +149,23 @@ class HistoryWriter:
                 day_end = min(bisect_left(times, local_day_bounds(day, self.clock.zone)[1]), last)
                 rows = dict(
                     zip(
-                        zip(times[first:day_end], repeat(appliance_id)),
+                        times[first:day_end],
                         columns.watts[start + first : start + day_end],
                         strict=True,
                     )
                 )
-                held = pending.get(day)
+                held = pending.setdefault(day, {}).get(appliance_id)
                 if held is not None:
                     rows.update(held)  # held rows came first in the file
-                pending[day] = rows
+                pending[day][appliance_id] = rows
                 self._held += day_end - first
                 first = day_end
-        if self._held >= self._max_pending_rows:
+        if self._held >= self._max_pending_rows and len(pending) > 1:
+            newest = max(pending)  # likely still filling: kept for the next merge
+            kept = {newest: pending.pop(newest)}
             self._write()
+            self._pending = kept
+            self._held = sum(map(len, kept[newest].values()))
 
     def finish(self) -> HistoryMerge:
         """Merge what is held; what was written and left out, the days in order."""
@@ -177,25 +185,27 @@ class HistoryWriter:
                 path = self.directory / f"{LOG_FILENAME}.{day.isoformat()}"
                 existing = _keyed_lines(_read(path), self.clock)
                 known = running | {key for key, _ in existing if key}
-                new = [(key, watts) for key, watts in imported.items() if key not in known]
-                self.merge.present += len(imported) - len(new)
+                new: list[tuple[_Key, bytes]] = []
+                for appliance_id, points in imported.items():
+                    fresh = [ts for ts in points if (ts, appliance_id) not in known]
+                    self.merge.present += len(points) - len(fresh)
+                    fresh.sort()
+                    texts = self._stamps(day, fresh)
+                    lines = format_lines(texts, [points[ts] for ts in fresh], appliance_id)
+                    new += zip(zip(fresh, repeat(appliance_id)), lines, strict=True)
                 if new:
-                    _replace(path, _merged(existing, self._lines(day, new)))
+                    new.sort(key=itemgetter(0))
+                    _replace(path, _merged(existing, new))
                     self.merge.written += len(new)
                     self._days.add(day)
 
-    def _lines(self, day: dt.date, rows: list[tuple[_Key, float]]) -> list[tuple[_Key, bytes]]:
-        """The log's lines of rows of one local day, each with its key."""
+    def _stamps(self, day: dt.date, instants_ms: list[int]) -> list[str]:
+        """The local times of instants of one local day, as the log writes them."""
         start_ms, end_ms = local_day_bounds(day, self.clock.zone)
         if end_ms - start_ms == DAY_MS:  # no clock change: seconds since midnight tell the time
             date_text, times = day.isoformat(), _times_of_day()
-            stamps = [f"{date_text} {times[(ts_ms - start_ms) // 1000]}" for (ts_ms, _), _ in rows]
-        else:
-            stamps = [self.clock.local_text(ts_ms) for (ts_ms, _), _ in rows]
-        return [
-            (key, format_line(stamp, watts, key[1]))
-            for (key, watts), stamp in zip(rows, stamps, strict=True)
-        ]
+            return [f"{date_text} {times[(ts_ms - start_ms) // 1000]}" for ts_ms in instants_ms]
+        return [self.clock.local_text(ts_ms) for ts_ms in instants_ms]
 
 
 @functools.cache

@@ -35,13 +35,13 @@ class LocalClock:
 
     def __init__(self, zone: ZoneInfo) -> None:
         self.zone = zone
-        self._hour_base: dict[bytes, int] = {}
+        self.hour_bases: dict[bytes, int] = {}  # hour_base_ms's answers so far
         self._offset_of_hour: dict[int, int | None] = {}
         self._date_text: dict[int, str] = {}
 
     def hour_base_ms(self, prefix: bytes) -> int | None:
         """UTC ms of `prefix`'s hour (b"2024-12-04 10:"); IRREGULAR; None if not a valid hour."""
-        base = self._hour_base.get(prefix)
+        base = self.hour_bases.get(prefix)
         if base is None:
             base = self._learn_hour(prefix)
         return base
@@ -60,7 +60,7 @@ class LocalClock:
         last = [to_epoch_ms(end.replace(tzinfo=self.zone, fold=f)) for f in (0, 1)]
         regular = first[0] == first[1] and last[0] == last[1] and last[0] - first[0] == 3_599_000
         base = first[0] if regular else IRREGULAR
-        self._hour_base[prefix] = base
+        self.hour_bases[prefix] = base
         return base
 
     def local_text(self, ts_ms: int) -> str:

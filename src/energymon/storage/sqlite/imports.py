@@ -37,6 +37,22 @@ def _unknown_old(tables: SqliteTables, appliance_id: int, times: list[int]) -> l
     return new
 
 
+def _stored_keys(
+    tables: SqliteTables, columns: ImportedColumns, slots: dict[int, int], raw_from_ms: int
+) -> set[int]:
+    """The stored raw keys in the span of the block's rows inside raw retention."""
+    spans = [
+        (columns.timestamps_ms[start], columns.timestamps_ms[end - 1], slots[appliance_id])
+        for appliance_id, start, end in columns.runs
+        if columns.timestamps_ms[end - 1] >= raw_from_ms
+    ]
+    if not spans:
+        return set()
+    first_key = max(min(first for first, _, _ in spans), raw_from_ms) * SLOTS
+    last_key = max(last * SLOTS + slot for _, last, slot in spans)
+    return tables.raw.keys_between(first_key, last_key)
+
+
 def _add_minutes(
     into: Rollups, appliance_id: int, times: list[int], values: tuple[list[float], ...]
 ) -> None:
@@ -64,6 +80,7 @@ def import_columns(tables: SqliteTables, columns: ImportedColumns) -> int:
     raw_from_ms = tables.horizon().raw_from_ms
     minutes: Rollups = {}
     written = 0
+    stored = _stored_keys(tables, columns, slots, raw_from_ms)  # before this block's writes
     for appliance_id, start, end in columns.runs:
         times = columns.timestamps_ms[start:end]
         watts = columns.watts[start:end]
@@ -73,7 +90,6 @@ def import_columns(tables: SqliteTables, columns: ImportedColumns) -> int:
         new = _unknown_old(tables, appliance_id, times[:split]) if split else []
         slot = slots[appliance_id]
         keys = [ts_ms * SLOTS + slot for ts_ms in times[split:]]
-        stored = tables.raw.keys_between(keys[0], keys[-1]) if keys else set()
         fresh = [key not in stored for key in keys] if stored else [True] * len(keys)
         if not all(fresh):
             keys = list(compress(keys, fresh))
