@@ -35,6 +35,7 @@ from bench import (
     p9_energy_accuracy,
     p10_mqtt,
     p11_page,
+    p13_import,
 )
 from bench.context import BENCH_DIR, Context
 from bench.report import Figure, load_average, markdown_table
@@ -52,6 +53,7 @@ STAGES: tuple[tuple[tuple[str, ModuleType], ...], ...] = (
     (("P6", p6_memory),),
     (("P10", p10_mqtt),),
     (("P11", p11_page),),
+    (("P13", p13_import),),
     (("P2", p2_sampler_timing), ("P7", p7_disk_bytes)),
 )
 RESULTS = BENCH_DIR / "results" / "latest.md"
