@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import repeat
 from operator import itemgetter
 
 from energymon.domain.model import Reading
@@ -29,6 +28,8 @@ _MAX_DAY_MS = 25 * 3_600_000  # a local day lasts at most 25 hours
 _COLUMNS = "readings (key, watts, volts, amps, energy_wh, covered_s, samples)"
 _INSERT = BatchInsert("INSERT INTO " + _COLUMNS, 7)
 _INSERT_OR_IGNORE = BatchInsert("INSERT OR IGNORE INTO " + _COLUMNS, 7)
+# Imported history: no volts or amps, one sample; fewer parameters to bind per row.
+_INSERT_IMPORTED = BatchInsert("INSERT INTO " + _COLUMNS, 4, row="(?, ?, NULL, NULL, ?, ?, 1)")
 _SELECT = "SELECT key, watts, volts, amps, energy_wh, covered_s, samples FROM readings"
 _IN_SPAN = " WHERE key >= ? AND key < ?"
 # `key & (SLOTS - 1)` is the slot, also before 1970 (SQLite's % keeps the sign).
@@ -93,8 +94,8 @@ class RawReadings:
         covered_seconds: Iterable[float],
     ) -> None:
         """Store rows of imported history (no volts or amps, one sample) given as columns."""
-        rows = zip(keys, watts, repeat(None), repeat(None), energy_wh, covered_seconds, repeat(1))
-        _INSERT.run(self.conn, rows)
+        rows = zip(keys, watts, energy_wh, covered_seconds, strict=True)
+        _INSERT_IMPORTED.run(self.conn, rows)
 
     def keys_between(self, first_key: int, last_key: int) -> set[int]:
         """The stored keys in [first_key, last_key] (see `key_of`)."""
