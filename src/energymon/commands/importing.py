@@ -63,7 +63,7 @@ def import_file(path: Path, settings: Settings, store: ReadingStore) -> int:
     run = _FileImport(path, {a.id for a in settings.appliances}, store, history)
     progress = Progress(sys.stderr, path.name, size)
     parser, stream = BlockParser(zone, history.clock), ReadingStream()
-    with file, _young_collections_only():
+    with file, _young_collections_only(), _importing(store):
         blocks = line_blocks(file)
         block = _next(path, blocks)
         while block is not None:
@@ -132,6 +132,13 @@ class _FileImport:
                 self.history.add(columns)
             except OSError as exc:  # the database goes on; said at the end
                 self.history_error = exc
+
+
+def _importing(store: ReadingStore) -> contextlib.AbstractContextManager[None]:
+    """The store's settings for a long import, where it has any."""
+    from energymon.storage.sqlite import SqliteStore
+
+    return store.importing() if isinstance(store, SqliteStore) else contextlib.nullcontext()
 
 
 @contextlib.contextmanager

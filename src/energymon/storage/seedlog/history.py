@@ -111,8 +111,8 @@ class HistoryWriter:
     """Imported rows into the CSV log's retained past days, merged a few days at a time.
 
     Rows are held per day and merged into the files (see `merge_into_history`) whenever
-    `max_pending_rows` are held (but the newest day, likely still filling), and at `finish`,
-    so memory stays bounded for any import: to about that many rows and a day's.
+    `max_pending_rows` are held (but the newest day, likely still filling, unless it holds as
+    many itself), and at `finish`: memory stays bounded to about twice that many rows.
     """
 
     def __init__(
@@ -160,12 +160,13 @@ class HistoryWriter:
                 pending[day][appliance_id] = rows
                 self._held += day_end - first
                 first = day_end
-        if self._held >= self._max_pending_rows and len(pending) > 1:
-            newest = max(pending)  # likely still filling: kept for the next merge
-            kept = {newest: pending.pop(newest)}
+        if self._held >= self._max_pending_rows:
+            newest = max(pending)  # likely still filling: kept for the next merge, if small
+            kept_rows = sum(map(len, pending[newest].values()))
+            kept = {newest: pending.pop(newest)} if kept_rows < self._max_pending_rows else {}
             self._write()
             self._pending = kept
-            self._held = sum(map(len, kept[newest].values()))
+            self._held = kept_rows if kept else 0
 
     def finish(self) -> HistoryMerge:
         """Merge what is held; what was written and left out, the days in order."""
