@@ -1,6 +1,7 @@
 """The CSV log read a block of lines at a time into columns (`energymon import`, history).
 
-`parse_csv` builds a `CsvRow` and a `datetime` per line, about 10 µs a row. Here a line in
+`parse_csv` builds a `CsvRow` and two `datetime`s per line, about 10 µs a row with the zone
+lookups (cProfile of a million rows: 5.5 s parsing, 5.6 s to UTC). Here a line in
 the log's own shape (`2024-12-04 10:07:30,125.5,1`) is checked and converted through lookups
 that cache what is valid (the hour, the minute and second, the appliance id), so only what
 the cache has never seen, and every line it rejects, goes the old way (`parse_line`): the same
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -138,11 +138,3 @@ class BlockParser:
                 break
         ts_ms = instant_ms(parsed.local_time, self.zone, previous_ms)
         rows.append((parsed.appliance_id, ts_ms, parsed.watts))
-
-
-def parse_file(path: Path, zone: ZoneInfo) -> Iterator[tuple[LineBlock, ParsedBlock]]:
-    """Every block of a file with its parse."""
-    parser = BlockParser(zone)
-    with path.open("rb") as file:
-        for lines in line_blocks(file):
-            yield lines, parser.parse(lines.lines, lines.first_line)

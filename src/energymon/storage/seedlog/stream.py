@@ -52,11 +52,13 @@ class ReadingStream:
         out = ImportedColumns()
         owners = set(appliance_ids)
         for appliance_id in sorted(owners | self._held.keys()):
-            if len(owners) == 1:
+            if owners == {appliance_id}:
                 times, values = instants_ms, watts
-            else:
+            elif appliance_id in owners:
                 mask = [owner == appliance_id for owner in appliance_ids]
                 times, values = list(compress(instants_ms, mask)), list(compress(watts, mask))
+            else:  # rows held from earlier blocks only
+                times, values = [], []
             points = dict(zip(reversed(times), reversed(values), strict=True))  # first wins
             points.update(self._held.pop(appliance_id, {}))  # held rows came earlier
             self._emit(out, appliance_id, points, last=last)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from energymon.domain.model import Reading
 from energymon.storage.seedlog import instants_ms, parse_csv, readings_from_csv_rows
 from energymon.storage.seedlog.blocks import BlockParser, line_blocks
 from energymon.storage.seedlog.stream import ReadingStream
@@ -109,6 +110,27 @@ def test_a_log_in_time_order_gives_the_readings_and_gaps_of_reading_it_whole(
         got_gaps += columns.gaps
     assert sorted(got, key=lambda r: (r.appliance_id, r.timestamp_ms)) == readings
     assert sorted(got_gaps, key=lambda g: (g.appliance_id, g.start_ms)) == gaps
+
+
+def _stream_whole_file(data: bytes, block_bytes: int) -> list[Reading]:
+    blocks = list(line_blocks(io.BytesIO(data), block_bytes))
+    parser, stream = BlockParser(BERLIN), ReadingStream()
+    got = []
+    for index, block in enumerate(blocks):
+        parsed = parser.parse(block.lines, block.first_line)
+        columns = stream.add(
+            parsed.appliance_ids, parsed.instants_ms, parsed.watts, last=index == len(blocks) - 1
+        )
+        got += columns.readings()
+    return sorted(got, key=lambda r: (r.appliance_id, r.timestamp_ms))
+
+
+def test_an_appliance_that_stops_logging_keeps_its_own_rows() -> None:
+    """Rows held for an appliance absent from later blocks come out as its own, at the end."""
+    start = dt.datetime(2024, 12, 4, 9, 30)  # noqa: DTZ001
+    lines = _log(start, 3600, 60, 2) + _log(start + dt.timedelta(hours=1), 3 * 3600, 60, 1)
+    readings, _ = readings_from_csv_rows(parse_csv(lines).rows, BERLIN)
+    assert _stream_whole_file(("\n".join(lines) + "\n").encode(), 300) == readings
 
 
 def test_one_block_in_any_order_gives_the_old_readings() -> None:
