@@ -56,8 +56,8 @@ def import_file(path: Path, settings: Settings, store: ReadingStore) -> int:
         logs, zone, today=dt.datetime.now(zone).date(), retention_days=retention_days
     )
     try:
-        file = path.open("rb")
         size = path.stat().st_size
+        file = path.open("rb")
     except OSError as exc:
         raise EnergymonError(f"{path}: cannot read: {exc}") from exc
     run = _FileImport(path, {a.id for a in settings.appliances}, store, history)
@@ -78,6 +78,7 @@ def import_file(path: Path, settings: Settings, store: ReadingStore) -> int:
             block = following
     progress.finish()
     _summary(path, run.counts)
+    merged = None
     try:
         merged = history.finish() if run.history_error is None else None
     except OSError as exc:
