@@ -8,6 +8,7 @@ cron's mail), so scripts see exactly the lines they saw before.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -75,8 +76,16 @@ class Progress:
             f"{self.rows / elapsed:,.0f} rows/s {eta}"
         )
 
+    def _width(self) -> int:
+        """The terminal's columns less one (a full line would wrap on some terminals)."""
+        try:
+            columns = os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):  # not a real descriptor (tests)
+            columns = 0
+        return (columns or shutil.get_terminal_size().columns) - 1  # 0: a size never set
+
     def _draw(self, now: float) -> None:
-        width = shutil.get_terminal_size().columns - 1
+        width = self._width()
         self.stream.write("\r" + self.line(now)[:width].ljust(width))
         self.stream.flush()
         self._shown = True
@@ -84,7 +93,7 @@ class Progress:
     def clear(self) -> None:
         """Take the bar off its line (before printing something else there)."""
         if self._shown:
-            width = shutil.get_terminal_size().columns - 1
+            width = self._width()
             self.stream.write("\r" + " " * width + "\r")
             self.stream.flush()
             self._shown = False
