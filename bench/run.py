@@ -36,6 +36,7 @@ from bench import (
     p10_mqtt,
     p11_page,
     p12_history_sweep,
+    p13_import,
 )
 from bench.context import BENCH_DIR, Context
 from bench.report import Figure, load_average, markdown_table
@@ -54,6 +55,7 @@ STAGES: tuple[tuple[tuple[str, ModuleType], ...], ...] = (
     (("P10", p10_mqtt),),
     (("P11", p11_page),),
     (("P12", p12_history_sweep),),
+    (("P13", p13_import),),
     (("P2", p2_sampler_timing), ("P7", p7_disk_bytes)),
 )
 RESULTS = BENCH_DIR / "results" / "latest.md"

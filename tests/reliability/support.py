@@ -204,7 +204,8 @@ def read_database(data_dir: Path, limit: int = 1_000_000) -> DiskState:
             for appliance_id in APPLIANCE_IDS
             for r in tables.latest(appliance_id, limit)
         }
-        return DiskState(integrity, readings, tables.lifetime())
+        lifetime = {appliance_id: flow.in_wh for appliance_id, flow in tables.lifetime().items()}
+        return DiskState(integrity, readings, lifetime)
 
 
 def read_csv_log(data_dir: Path) -> tuple[bytes, ParsedCsv]:

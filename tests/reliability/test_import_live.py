@@ -165,8 +165,8 @@ def database_live_wh(data_dir: Path) -> dict[int, float]:
     conn = sqlite3.connect(f"file:{data_dir / DB_FILENAME}?mode=ro", uri=True)
     try:
         tables = SqliteTables(conn, BERLIN)
-        imported = tables.imported_energy()
-        return {aid: wh - imported.get(aid, 0.0) for aid, wh in tables.lifetime().items()}
+        imported = {aid: flow.in_wh for aid, flow in tables.imported_energy().items()}
+        return {aid: f.in_wh - imported.get(aid, 0.0) for aid, f in tables.lifetime().items()}
     finally:
         conn.close()
 

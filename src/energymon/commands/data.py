@@ -12,7 +12,6 @@ from pathlib import Path
 
 from energymon.bootstrap import DATABASE_NAME, open_store
 from energymon.domain.buckets import local_day_bounds
-from energymon.domain.model import Reading
 from energymon.errors import EnergymonError
 from energymon.runtime.datadir import return_files_to_owner
 from energymon.settings import Settings, default_config_path, load_settings
@@ -29,75 +28,19 @@ def import_csv(args: argparse.Namespace) -> int:
     Readings go into the database (the statistics of their days; their energy is counted as
     imported, never as live) and into the CSV log's files of the past days it retains.
     """
-    from energymon.storage.seedlog import parse_csv, readings_from_csv_rows
+    from energymon.commands.importing import import_file
 
     settings = load_settings(args.config)
-    known = {a.id for a in settings.appliances}
     store = open_store(settings)
     bad_rows = 0
     try:
         store.describe_appliances({a.id: a.name for a in settings.appliances})  # names, for later
         for path in args.files:
-            try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError) as exc:
-                raise EnergymonError(f"{path}: cannot read: {exc}") from exc
-            rows, errors = parse_csv(lines)
-            unknown = [row for row in rows if row.appliance_id not in known]
-            for problem in errors:
-                print(f"{path}:{problem.line}: {problem.message}", file=sys.stderr)
-            if unknown:
-                ids = sorted({row.appliance_id for row in unknown})
-                print(
-                    f"{path}: skipped {len(unknown)} rows of unconfigured appliance ids {ids}",
-                    file=sys.stderr,
-                )
-            readings, gaps = readings_from_csv_rows(
-                [row for row in rows if row.appliance_id in known], settings.zone
-            )
-            added = store.import_readings(readings, gaps)
-            bad_rows += len(errors)
-            print(
-                f"{path}: {len(rows)} rows read, {added} new readings stored, "
-                f"{len(readings) - added} already present, {len(errors)} bad rows"
-            )
-            _import_into_csv_log(path, readings, settings)
+            bad_rows += import_file(path, settings, store)
     finally:
         store.close()
         return_files_to_owner(settings.storage.data_dir)  # when root imported for the service
     return 1 if bad_rows else 0
-
-
-def _import_into_csv_log(path: Path, readings: list[Reading], settings: Settings) -> None:
-    """Merge imported readings into the CSV log's past days, and say what it left out."""
-    from energymon.storage.seedlog import logs_dir, merge_into_history
-
-    logs = logs_dir(settings.storage.data_dir)
-    retention_days = settings.storage.retention_days
-    try:
-        merged = merge_into_history(
-            logs,
-            readings,
-            settings.zone,
-            today=dt.datetime.now(settings.zone).date(),
-            retention_days=retention_days,
-        )
-    except OSError as exc:
-        raise EnergymonError(
-            f"{path}: the readings are in the database, but the CSV log in {logs} "
-            f"could not be written: {exc}"
-        ) from exc
-    days = f" ({merged.days[0]} to {merged.days[-1]})" if merged.days else ""
-    print(
-        f"{path}: CSV log: {merged.written} rows added to {len(merged.days)} past days{days}, "
-        f"{merged.present} there already"
-    )
-    if merged.running_day or merged.expired:
-        print(
-            f"{path}: in the database only, not in the CSV log: {merged.running_day} rows of "
-            f"today or later (the running service writes today's file), {merged.expired} rows "
-            f"older than the {retention_days} days the CSV log keeps"
-        )
 
 
 def _check_exportable(appliance_id: int, settings: Settings, store: ReadingStore) -> None:

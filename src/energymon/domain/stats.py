@@ -20,9 +20,11 @@ __all__ = [
     "daily_stats",
     "day_stats",
     "flows_of",
+    "imported_totals",
     "pool",
     "rollup",
     "tier_rollups",
+    "tiers_from_minutes",
     "time_order",
     "totals_of",
 ]
@@ -114,6 +116,27 @@ def totals_of(readings: Sequence[Reading]) -> Totals:
     )
 
 
+def imported_totals(
+    watts: Sequence[float], energy_wh: Sequence[float], covered_seconds: Sequence[float]
+) -> Totals:
+    """`totals_of` for readings of history given as columns: watts only, no volts or amps."""
+    return Totals(
+        count=len(watts),
+        sum_watts=sum(watts, 0.0),
+        min_watts=min(watts, default=math.inf),
+        max_watts=max(watts, default=-math.inf),
+        energy_wh=sum(energy_wh, 0.0),
+        covered_seconds=sum(covered_seconds, 0.0),
+        energy_in_wh=sum(filter(_POSITIVE, energy_wh), 0.0),
+        energy_out_wh=-sum(filter(_NEGATIVE, energy_wh), 0.0),
+    )
+
+
+# History has each reading's net energy only: its sign tells which way it flowed (Reading.out_wh).
+_POSITIVE = (0.0).__lt__
+_NEGATIVE = (0.0).__gt__
+
+
 def _minute_rollups(readings: Iterable[Reading]) -> Rollups:
     by_minute: dict[BucketKey, list[Reading]] = {}
     for reading in readings:
@@ -152,7 +175,11 @@ def tier_rollups(readings: Iterable[Reading], zone: ZoneInfo) -> dict[Tier, Roll
     Hours and days are built from the minutes, which every zone of today's tz database fits
     whole (offsets are whole minutes), so each reading lands where its own instant says.
     """
-    minutes = _minute_rollups(readings)
+    return tiers_from_minutes(_minute_rollups(readings), zone)
+
+
+def tiers_from_minutes(minutes: Rollups, zone: ZoneInfo) -> dict[Tier, Rollups]:
+    """Minute rollups with the hour and local-day rollups made from them."""
     return {
         Tier.MINUTE: minutes,
         Tier.HOUR: _coarsen(minutes, _hour_start),

@@ -19,12 +19,14 @@ import datetime as dt
 import fcntl
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 __all__ = [
     "HEADER",
     "LOG_FILENAME",
+    "format_line",
+    "format_lines",
     "format_row",
     "history_lock",
     "iter_log",
@@ -62,10 +64,24 @@ def history_lock(directory: Path) -> Iterator[None]:
 
 def format_row(local_time: dt.datetime, watts: float, appliance_id: int) -> bytes:
     """One CSV row, newline included: `2024-12-04 10:00:00,125.5,1`."""
-    text = f"{watts:.1f}"
-    if text == "-0.0":
-        text = "0.0"
-    return f"{local_time.strftime(TIMESTAMP_FORMAT)},{text},{appliance_id}\n".encode()
+    return format_line(local_time.strftime(TIMESTAMP_FORMAT), watts, appliance_id)
+
+
+def format_line(local_text: str, watts: float, appliance_id: int) -> bytes:
+    """`format_row` with the local time formatted already ("2024-12-04 10:00:00")."""
+    return format_lines([local_text], [watts], appliance_id)[0]
+
+
+def format_lines(
+    local_texts: Iterable[str], watts: Iterable[float], appliance_id: int
+) -> list[bytes]:
+    """`format_line` for many rows of one appliance."""
+    end = f",{appliance_id}\n"
+    # -0.05 < w <= 0 rounds to "-0.0" (or "0.0"): the log writes "0.0".
+    return [
+        (f"{text},{value:.1f}{end}" if not -0.05 < value <= 0.0 else f"{text},0.0{end}").encode()
+        for text, value in zip(local_texts, watts, strict=True)
+    ]
 
 
 def rotated_files(directory: Path) -> list[tuple[dt.date, Path]]:

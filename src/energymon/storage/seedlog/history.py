@@ -12,18 +12,27 @@ it is being rewritten.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import tempfile
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from energymon.domain.buckets import DAY_MS, local_date, local_day_bounds, local_midnight_ms
 from energymon.domain.model import Reading
-from energymon.storage.seedlog.files import HEADER, LOG_FILENAME, format_row, history_lock
-from energymon.storage.seedlog.reader import instants_ms, parse_csv
+from energymon.storage.columns import ImportedColumns
+from energymon.storage.seedlog.blocks import BlockParser
+from energymon.storage.seedlog.files import HEADER, LOG_FILENAME, format_lines, history_lock
+from energymon.storage.seedlog.instants import LocalClock
 
-__all__ = ["HistoryMerge", "merge_into_history"]
+__all__ = ["MAX_PENDING_ROWS", "HistoryMerge", "HistoryWriter", "merge_into_history"]
+
+MAX_PENDING_ROWS = 300_000  # rows held before merging into the files: about 60 MB
 
 _Key = tuple[int, int]  # (timestamp_ms, appliance_id): a row's instant and appliance
 
@@ -39,28 +48,26 @@ class HistoryMerge:
     expired: int = 0  # of days past the CSV retention
 
 
-def _keyed_lines(data: bytes, zone: ZoneInfo) -> list[tuple[_Key | None, bytes]]:
+def _keyed_lines(data: bytes, clock: LocalClock) -> list[tuple[_Key | None, bytes]]:
     """The file's whole lines without its header, each with its row's key (None: not a row)."""
     lines = data.splitlines(keepends=True)
     if lines and not lines[-1].endswith(b"\n"):
         lines.pop()  # a torn last line: readers skip it too
-    rows, _ = parse_csv(lines)
-    keys = {
-        row.line_number: (ts_ms, row.appliance_id)
-        for row, ts_ms in zip(rows, instants_ms(rows, zone), strict=True)
-    }
+    parsed = BlockParser(clock.zone, clock).parse([line.rstrip(b"\r\n") for line in lines], 1)
+    skipped = set(parsed.skipped)
+    rows = (index for index in range(len(lines)) if index not in skipped)
+    keys = dict(zip(rows, zip(parsed.instants_ms, parsed.appliance_ids, strict=True), strict=False))
     return [
-        (keys.get(number), line)
-        for number, line in enumerate(lines, start=1)
-        if line != HEADER or number > 1
+        (keys.get(index), line) for index, line in enumerate(lines) if line != HEADER or index > 0
     ]
 
 
 def _merged(
     existing: list[tuple[_Key | None, bytes]], new: list[tuple[_Key, bytes]]
 ) -> Iterator[bytes]:
-    """The existing lines in their order, each new line before the first later row."""
-    pending = iter(sorted(new))
+    """The existing lines in their order, each new line (sorted by key) before the first
+    later row."""
+    pending = iter(new)
     upcoming = next(pending, None)
     for key, line in existing:
         while upcoming is not None and key is not None and upcoming[0] < key:
@@ -100,6 +107,114 @@ def _read(path: Path) -> bytes:
         return b""
 
 
+class HistoryWriter:
+    """Imported rows into the CSV log's retained past days, merged a few days at a time.
+
+    Rows are held per day and merged into the files (see `merge_into_history`) whenever
+    `max_pending_rows` are held (but the newest day, likely still filling, unless it holds as
+    many itself), and at `finish`: memory stays bounded to about twice that many rows.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        zone: ZoneInfo,
+        *,
+        today: dt.date,
+        retention_days: int,
+        max_pending_rows: int = MAX_PENDING_ROWS,
+    ) -> None:
+        self.directory = directory
+        self.clock = LocalClock(zone)
+        self.merge = HistoryMerge()
+        self._from_ms = local_midnight_ms(today - dt.timedelta(days=retention_days), zone)
+        self._until_ms = local_midnight_ms(today, zone)
+        self._max_pending_rows = max_pending_rows
+        # Watts by local date, appliance and instant.
+        self._pending: dict[dt.date, dict[int, dict[int, float]]] = {}
+        self._held = 0
+        self._days: set[dt.date] = set()
+
+    def add(self, columns: ImportedColumns) -> None:
+        """Count or hold the rows; merge into the files when enough are held."""
+        merge, pending = self.merge, self._pending
+        for appliance_id, start, end in columns.runs:  # each run is in time order
+            times = columns.timestamps_ms[start:end]
+            first = bisect_left(times, self._from_ms)
+            last = bisect_left(times, self._until_ms)
+            merge.expired += first
+            merge.running_day += len(times) - last
+            while first < last:
+                day = local_date(times[first], self.clock.zone)
+                day_end = min(bisect_left(times, local_day_bounds(day, self.clock.zone)[1]), last)
+                rows = dict(
+                    zip(
+                        times[first:day_end],
+                        columns.watts[start + first : start + day_end],
+                        strict=True,
+                    )
+                )
+                held = pending.setdefault(day, {}).get(appliance_id)
+                if held is not None:
+                    rows.update(held)  # held rows came first in the file
+                pending[day][appliance_id] = rows
+                self._held += day_end - first
+                first = day_end
+        if self._held >= self._max_pending_rows:
+            newest = max(pending)  # likely still filling: kept for the next merge, if small
+            kept_rows = sum(map(len, pending[newest].values()))
+            kept = {newest: pending.pop(newest)} if kept_rows < self._max_pending_rows else {}
+            self._write()
+            self._pending = kept
+            self._held = kept_rows if kept else 0
+
+    def finish(self) -> HistoryMerge:
+        """Merge what is held; what was written and left out, the days in order."""
+        self._write()
+        self.merge.days = sorted(self._days)
+        return self.merge
+
+    def _write(self) -> None:
+        pending, self._pending, self._held = self._pending, {}, 0
+        if not pending:
+            return
+        with history_lock(self.directory):
+            # Rows of a past day still in the running file join the rotated one at rotation.
+            running_file = _read(self.directory / LOG_FILENAME)
+            running = {key for key, _ in _keyed_lines(running_file, self.clock) if key}
+            for day, imported in sorted(pending.items()):
+                path = self.directory / f"{LOG_FILENAME}.{day.isoformat()}"
+                existing = _keyed_lines(_read(path), self.clock)
+                known = running | {key for key, _ in existing if key}
+                new: list[tuple[_Key, bytes]] = []
+                for appliance_id, points in imported.items():
+                    fresh = [ts for ts in points if (ts, appliance_id) not in known]
+                    self.merge.present += len(points) - len(fresh)
+                    fresh.sort()
+                    texts = self._stamps(day, fresh)
+                    lines = format_lines(texts, [points[ts] for ts in fresh], appliance_id)
+                    new += zip(zip(fresh, repeat(appliance_id)), lines, strict=True)
+                if new:
+                    new.sort(key=itemgetter(0))
+                    _replace(path, _merged(existing, new))
+                    self.merge.written += len(new)
+                    self._days.add(day)
+
+    def _stamps(self, day: dt.date, instants_ms: list[int]) -> list[str]:
+        """The local times of instants of one local day, as the log writes them."""
+        start_ms, end_ms = local_day_bounds(day, self.clock.zone)
+        if end_ms - start_ms == DAY_MS:  # no clock change: seconds since midnight tell the time
+            date_text, times = day.isoformat(), _times_of_day()
+            return [f"{date_text} {times[(ts_ms - start_ms) // 1000]}" for ts_ms in instants_ms]
+        return [self.clock.local_text(ts_ms) for ts_ms in instants_ms]
+
+
+@functools.cache
+def _times_of_day() -> list[str]:
+    """ "HH:MM:SS" of each second of a day."""
+    return [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86_400)]
+
+
 def merge_into_history(
     directory: Path,
     readings: Iterable[Reading],
@@ -114,32 +229,14 @@ def merge_into_history(
     order; a row whose instant and appliance a file holds already (or the running file, not
     rotated yet) is not written again, so importing twice changes nothing.
     """
-    merge = HistoryMerge()
-    by_day: dict[dt.date, dict[_Key, bytes]] = {}
-    oldest = today - dt.timedelta(days=retention_days)
-    for reading in readings:
-        moment = dt.datetime.fromtimestamp(reading.timestamp_ms / 1000, tz=zone)
-        day = moment.date()
-        if day >= today:
-            merge.running_day += 1
-        elif day < oldest:
-            merge.expired += 1
-        else:
-            key = (reading.timestamp_ms, reading.appliance_id)
-            by_day.setdefault(day, {})[key] = format_row(moment, reading.watts, key[1])
-    if not by_day:
-        return merge
-    with history_lock(directory):
-        # Rows of a past day still in the running file join the rotated one at the rotation.
-        running = {key for key, _ in _keyed_lines(_read(directory / LOG_FILENAME), zone) if key}
-        for day, imported in sorted(by_day.items()):
-            path = directory / f"{LOG_FILENAME}.{day.isoformat()}"
-            existing = _keyed_lines(_read(path), zone)
-            known = running | {key for key, _ in existing if key}
-            new = [(key, row) for key, row in imported.items() if key not in known]
-            merge.present += len(imported) - len(new)
-            if new:
-                _replace(path, _merged(existing, new))
-                merge.written += len(new)
-                merge.days.append(day)
-    return merge
+    writer = HistoryWriter(directory, zone, today=today, retention_days=retention_days)
+    columns = ImportedColumns()
+    for reading in sorted(readings, key=lambda r: (r.appliance_id, r.timestamp_ms)):
+        if not columns.runs or columns.runs[-1][0] != reading.appliance_id:
+            columns.runs.append((reading.appliance_id, len(columns), len(columns)))
+        appliance_id, start, end = columns.runs[-1]
+        columns.runs[-1] = (appliance_id, start, end + 1)
+        columns.timestamps_ms.append(reading.timestamp_ms)
+        columns.watts.append(reading.watts)
+    writer.add(columns)
+    return writer.finish()

@@ -18,8 +18,10 @@ __all__ = [
     "CsvProblem",
     "CsvRow",
     "ParsedCsv",
+    "instant_ms",
     "instants_ms",
     "parse_csv",
+    "parse_line",
     "readings_from_csv_rows",
 ]
 
@@ -79,22 +81,30 @@ def parse_csv(lines: Iterable[str | bytes]) -> ParsedCsv:
     rows: list[CsvRow] = []
     errors: list[CsvProblem] = []
     for line_number, line in enumerate(lines, start=1):
-        try:
-            text = line.decode() if isinstance(line, bytes) else line
-        except UnicodeDecodeError:
-            errors.append(CsvProblem(line_number, "not UTF-8 text"))
-            continue
-        text = text.strip()
-        if not text or text.replace(" ", "") == _HEADER:
-            continue
-        try:
-            rows.append(_parse_row(text, line_number))
-        except ValueError as exc:
-            errors.append(CsvProblem(line_number, str(exc)))
+        parsed = parse_line(line, line_number)
+        if isinstance(parsed, CsvRow):
+            rows.append(parsed)
+        elif parsed is not None:
+            errors.append(parsed)
     return ParsedCsv(rows, errors)
 
 
-def _instant_ms(local_time: dt.datetime, zone: ZoneInfo, after_ms: int | None) -> int:
+def parse_line(line: str | bytes, line_number: int) -> CsvRow | CsvProblem | None:
+    """One line of the log: a row, the problem with it, or None (blank or a header)."""
+    try:
+        text = line.decode() if isinstance(line, bytes) else line
+    except UnicodeDecodeError:
+        return CsvProblem(line_number, "not UTF-8 text")
+    text = text.strip()
+    if not text or text.replace(" ", "") == _HEADER:
+        return None
+    try:
+        return _parse_row(text, line_number)
+    except ValueError as exc:
+        return CsvProblem(line_number, str(exc))
+
+
+def instant_ms(local_time: dt.datetime, zone: ZoneInfo, after_ms: int | None) -> int:
     """UTC ms of a local time; a time the clock shows twice (or never) is read so time advances."""
     if local_time.tzinfo is not None:
         return to_epoch_ms(local_time)
@@ -112,7 +122,7 @@ def instants_ms(rows: Iterable[CsvRow], zone: ZoneInfo) -> list[int]:
     previous_ms: dict[int, int] = {}
     instants: list[int] = []
     for row in rows:
-        ts_ms = _instant_ms(row.local_time, zone, previous_ms.get(row.appliance_id))
+        ts_ms = instant_ms(row.local_time, zone, previous_ms.get(row.appliance_id))
         previous_ms[row.appliance_id] = ts_ms
         instants.append(ts_ms)
     return instants

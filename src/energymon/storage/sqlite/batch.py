@@ -27,13 +27,14 @@ class BatchInsert:
         head: the statement up to VALUES, e.g. "INSERT INTO t (a, b)".
         width: the parameters of one row.
         tail: what follows the VALUES list (an ON CONFLICT clause).
+        row: one row's values, if not `width` parameters: "(?, NULL, ?)" has width 2.
     """
 
-    def __init__(self, head: str, width: int, tail: str = "") -> None:
+    def __init__(self, head: str, width: int, tail: str = "", row: str | None = None) -> None:
         self._head = head
         self._width = width
         self._tail = tail
-        self._row = "(" + ", ".join("?" * width) + ")"
+        self._row = row or "(" + ", ".join("?" * width) + ")"
         self._sql: dict[int, str] = {}
 
     def _statement(self, rows: int) -> str:

@@ -128,6 +128,11 @@ class SqliteDatabase:
                 conn.execute("ROLLBACK")
             self._readers.put(conn)
 
+    def set_synchronous(self, level: str) -> None:
+        """The writer's fsync level: FULL (each commit), or NORMAL (at checkpoints only)."""
+        with self._write_lock:
+            self._writer.execute(f"PRAGMA synchronous = {level}")
+
     def checkpoint(self, mode: str = "PASSIVE") -> None:
         """Copy the WAL into the database file (PASSIVE: without waiting for readers)."""
         with self._write_lock:

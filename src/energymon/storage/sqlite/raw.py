@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from operator import itemgetter
 
 from energymon.domain.model import Reading
 from energymon.storage.base import StorageError
@@ -27,11 +28,17 @@ _MAX_DAY_MS = 25 * 3_600_000  # a local day lasts at most 25 hours
 _COLUMNS = "readings (key, watts, volts, amps, energy_wh, covered_s, samples, energy_out_wh)"
 _INSERT = BatchInsert("INSERT INTO " + _COLUMNS, 8)
 _INSERT_OR_IGNORE = BatchInsert("INSERT OR IGNORE INTO " + _COLUMNS, 8)
+# Imported history: no volts or amps, one sample, only the net energy (energy_out_wh NULL: its
+# sign tells); fewer parameters to bind per row.
+_INSERT_IMPORTED = BatchInsert(
+    "INSERT INTO " + _COLUMNS, 4, row="(?, ?, NULL, NULL, ?, ?, 1, NULL)"
+)
 _SELECT = """SELECT key, watts, volts, amps, energy_wh, covered_s, samples, energy_out_wh
     FROM readings"""
 _IN_SPAN = " WHERE key >= ? AND key < ?"
 # `key & (SLOTS - 1)` is the slot, also before 1970 (SQLite's % keeps the sign).
 _OF_SLOT = _IN_SPAN + " AND key & 65535 = ?"
+_KEYS_IN_SPAN = "SELECT key FROM readings WHERE key >= ? AND key <= ?"
 _KEYS_OF_SLOT = "SELECT key FROM readings WHERE key >= ? AND key < ? AND key & 65535 = ?"
 _DELETE_OF_SLOT = "DELETE FROM readings WHERE key >= ? AND key < ? AND key & 65535 = ?"
 _COUNT_OF_SLOT = """SELECT count(*) FROM (SELECT 1 FROM readings
@@ -83,6 +90,22 @@ class RawReadings:
             )
             for r in readings
         )
+
+    def insert_imported(
+        self,
+        keys: Iterable[int],
+        watts: Iterable[float],
+        energy_wh: Iterable[float],
+        covered_seconds: Iterable[float],
+    ) -> None:
+        """Store rows of imported history (no volts or amps, one sample) given as columns."""
+        rows = zip(keys, watts, energy_wh, covered_seconds, strict=True)
+        _INSERT_IMPORTED.run(self.conn, rows)
+
+    def keys_between(self, first_key: int, last_key: int) -> set[int]:
+        """The stored keys in [first_key, last_key] (see `key_of`)."""
+        rows = self.conn.execute(_KEYS_IN_SPAN, (first_key, last_key)).fetchall()
+        return set(map(itemgetter(0), rows))
 
     def insert(self, readings: Sequence[Reading]) -> None:
         """Store readings whose keys are new (the caller checked), their appliances registered."""

@@ -7,7 +7,7 @@ SQL text; values go in as parameters.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import starmap
 from zoneinfo import ZoneInfo
 
@@ -148,7 +148,13 @@ class RollupTables:
 
     def add(self, readings: Sequence[Reading], minutes_from_ms: int = NOTHING_PRUNED_MS) -> None:
         """Add readings into the minute (from `minutes_from_ms`), hour and day rollups."""
-        for tier, rollups in tier_rollups(readings, self.zone).items():
+        self.add_tiers(tier_rollups(readings, self.zone), minutes_from_ms)
+
+    def add_tiers(
+        self, tiers: Mapping[Tier, Rollups], minutes_from_ms: int = NOTHING_PRUNED_MS
+    ) -> None:
+        """Add rollups of every tier into the stored ones (minutes from `minutes_from_ms`)."""
+        for tier, rollups in tiers.items():
             rows = (
                 _totals_row(key, totals)
                 for key, totals in rollups.items()

@@ -131,15 +131,16 @@ class SqliteTables:
 
     def add_imported(self, readings: Iterable[Reading]) -> None:
         """Count imported readings' energy in and out as imported (they are written alongside)."""
+        self.add_imported_flows(flows_of(readings))
+
+    def add_imported_flows(self, flows: Mapping[int, Flow]) -> None:
+        """Add to each appliance's imported energy in and out."""
         self.conn.executemany(
             """INSERT INTO imported_energy (appliance_id, energy_in_wh, energy_out_wh)
                VALUES (?, ?, ?) ON CONFLICT (appliance_id) DO UPDATE SET
                energy_in_wh = energy_in_wh + excluded.energy_in_wh,
                energy_out_wh = energy_out_wh + excluded.energy_out_wh""",
-            (
-                (appliance_id, flow.in_wh, flow.out_wh)
-                for appliance_id, flow in flows_of(readings).items()
-            ),
+            ((appliance_id, flow.in_wh, flow.out_wh) for appliance_id, flow in flows.items()),
         )
 
     def name_appliances(self, names: Mapping[int, str]) -> None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import to_epoch_ms
 from energymon.domain.model import Reading
+from energymon.storage.columns import ImportedColumns
 from energymon.storage.seedlog import (
     HEADER,
     LOG_FILENAME,
@@ -18,6 +19,7 @@ from energymon.storage.seedlog import (
     iter_log,
     merge_into_history,
 )
+from energymon.storage.seedlog.history import HistoryWriter
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TODAY = dt.date(2024, 12, 10)
@@ -140,3 +142,25 @@ def test_a_rotation_waits_while_an_import_holds_the_lock(tmp_path: Path) -> None
     assert not rotating.is_alive()
     assert rotated(tmp_path, "2024-12-09")[1:] == ["2024-12-09 23:00:00,1.0,1"]
     log.close()
+
+
+def test_rows_merged_a_few_at_a_time_give_the_files_of_one_merge(tmp_path: Path) -> None:
+    """A writer holding at most 7 rows writes the same days, rows and counts as one merge."""
+    readings = [
+        imported(appliance_id, at(day, 10, minute), float(minute))
+        for day in (5, 6, 7)
+        for minute in range(10)
+        for appliance_id in (2, 1)
+    ]
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    whole.mkdir()
+    parts.mkdir()
+    expected = merge(whole, readings)
+    writer = HistoryWriter(parts, BERLIN, today=TODAY, retention_days=7, max_pending_rows=7)
+    for reading in readings:  # one row per block: the merges run every few rows
+        columns = ImportedColumns([reading.timestamp_ms], [reading.watts], [0.0], [60.0])
+        columns.runs.append((reading.appliance_id, 0, 1))
+        writer.add(columns)
+    assert writer.finish() == expected
+    for day in ("2024-12-05", "2024-12-06", "2024-12-07"):
+        assert rotated(parts, day) == rotated(whole, day)
