@@ -36,6 +36,7 @@ from energymon.domain.buckets import DAY_MS, HOUR_MS
 from energymon.domain.model import Reading
 from energymon.drivers import profiles
 from energymon.storage.sqlite import DB_FILENAME, SqliteStore
+from energymon.storage.sqlite import migrations as sqlite_migrations
 from energymon.storage.sqlite import raw as sqlite_raw
 from energymon.storage.sqlite import rollups as sqlite_rollups
 from energymon.storage.sqlite import schema as sqlite_schema
@@ -94,7 +95,7 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
 
 def _copy_days_back(conn: sqlite3.Connection, day_ms: int, days: int, minute_from_ms: int) -> None:
     """Copy the rollups of the day starting at `day_ms` onto the `days` days before it."""
-    for table in sqlite_schema.ROLLUP_TABLES:
+    for table in sqlite_migrations.ROLLUP_TABLES:
         others = ", ".join(c for c in _columns(conn, table) if c != "bucket_ms")
         # Minutes older than their retention are not kept, as bulk_load would not write them.
         kept_from_ms = minute_from_ms if table == "rollup_minute" else -(2**62)
@@ -117,7 +118,7 @@ def _copy_days_back(conn: sqlite3.Connection, day_ms: int, days: int, minute_fro
 def _check_shift(conn: sqlite3.Connection, day_ms: int) -> float:
     """Largest relative difference between day two's rollups and day one's, shifted a day."""
     worst = 0.0
-    for table in sqlite_schema.ROLLUP_TABLES:
+    for table in sqlite_migrations.ROLLUP_TABLES:
         cols = _columns(conn, table)
         sql = f"SELECT {', '.join(cols)} FROM {table} WHERE bucket_ms >= ? AND bucket_ms < ? "
         sql += "ORDER BY bucket_ms, appliance_id"
@@ -166,7 +167,16 @@ def build_dataset(path: Path, *, days: int, retention_days: int, anchor_ms: int)
 def _cache_key(days: int, retention_days: int) -> str:
     text = f"{DATAGEN_VERSION}/{energymon.__version__}/{days}/{retention_days}"
     digest = hashlib.sha256(text.encode())
-    hashed = (sqlite_schema, sqlite_tables, sqlite_rollups, sqlite_raw, stats, buckets, profiles)
+    hashed = (
+        sqlite_migrations,
+        sqlite_schema,
+        sqlite_tables,
+        sqlite_rollups,
+        sqlite_raw,
+        stats,
+        buckets,
+        profiles,
+    )
     for module in hashed:
         digest.update(Path(module.__file__ or "").read_bytes())
     return digest.hexdigest()[:16]

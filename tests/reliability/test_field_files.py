@@ -25,7 +25,7 @@ import pytest
 
 from energymon.runtime.datadir import LOCK_FILENAME
 from energymon.storage.sqlite import DB_FILENAME, SqliteStore
-from energymon.storage.sqlite.schema import MIGRATIONS
+from energymon.storage.sqlite.migrations import MIGRATIONS
 from tests.e2e.support import ENERGYMON, ZONE, ServerProcess, free_port, make_server
 from tests.reliability.support import (
     APPLIANCE_IDS,

@@ -1,4 +1,7 @@
-"""Aggregation: readings into bucket totals, totals into rollups and daily statistics."""
+"""Aggregation: readings into bucket totals, totals into minute, hour and day rollups.
+
+Daily statistics are made of the day rollups in energymon.domain.daily.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from energymon.domain.buckets import HOUR_MS, MINUTE_MS, LocalDays, Tier, local_date
-from energymon.domain.model import DailyStats, Flow, Reading
+from energymon.domain.buckets import HOUR_MS, MINUTE_MS, LocalDays, Tier
+from energymon.domain.model import Flow, Reading
 
 __all__ = [
     "BucketKey",
@@ -17,11 +20,8 @@ __all__ = [
     "aggregate",
     "bucket_readings",
     "combine",
-    "daily_stats",
-    "day_stats",
     "flows_of",
     "imported_totals",
-    "pool",
     "rollup",
     "tier_rollups",
     "tiers_from_minutes",
@@ -200,53 +200,6 @@ def rollup(readings: Iterable[Reading], tier: Tier, zone: ZoneInfo) -> Rollups:
 def combine(*parts: Mapping[BucketKey, Totals]) -> Rollups:
     """New rollups holding the sum of `parts` (the inputs are left as they are)."""
     return _summed(bucket for part in parts for bucket in part.items())
-
-
-def pool(per_appliance: Iterable[Totals]) -> Totals:
-    """Several appliances' totals of one bucket, pooled as the seed's daily stats pool them.
-
-    Counts, sums, energy, min and max pool directly. `covered_seconds` is the mean over the
-    appliances with readings: summing would exceed the day's length with two appliances, and the
-    mean still reads as "how much of the day was measured".
-    """
-    pooled = Totals()
-    with_data = 0
-    for totals in per_appliance:
-        if totals.count:
-            pooled.merge(totals)
-            with_data += 1
-    if with_data:
-        pooled.covered_seconds /= with_data
-    return pooled
-
-
-def day_stats(day_start_ms: int, pooled: Totals, zone: ZoneInfo) -> DailyStats:
-    """The DailyStats of the local day starting at `day_start_ms`, from its pooled totals."""
-    return DailyStats(
-        date=local_date(day_start_ms, zone),
-        avg_watts=pooled.avg_watts,
-        max_watts=pooled.max_watts,
-        min_watts=pooled.min_watts,
-        total_readings=pooled.count,
-        energy_wh=pooled.energy_wh,
-        covered_seconds=pooled.covered_seconds,
-        energy_in_wh=pooled.energy_in_wh,
-        energy_out_wh=pooled.energy_out_wh,
-    )
-
-
-def daily_stats(
-    days: Mapping[BucketKey, Totals], zone: ZoneInfo, appliance_id: int | None
-) -> list[DailyStats]:
-    """DailyStats per local day with readings, oldest first, from day rollups.
-
-    With `appliance_id` None all appliances are pooled (see `pool`).
-    """
-    by_day: dict[int, list[Totals]] = {}
-    for (owner, day_start_ms), totals in days.items():
-        if totals.count and (appliance_id is None or owner == appliance_id):
-            by_day.setdefault(day_start_ms, []).append(totals)
-    return [day_stats(start_ms, pool(by_day[start_ms]), zone) for start_ms in sorted(by_day)]
 
 
 def bucket_readings(buckets: Mapping[BucketKey, Totals]) -> list[Reading]:

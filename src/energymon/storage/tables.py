@@ -71,7 +71,7 @@ class Tables(Protocol):
         ...
 
     def daily_stats(self, start_ms: int, end_ms: int, appliance_id: int | None) -> list[DailyStats]:
-        """`stats.daily_stats` of the day rollups starting in [start_ms, end_ms)."""
+        """`daily.daily_stats` of the day rollups starting in [start_ms, end_ms)."""
         ...
 
     def lifetime(self) -> dict[int, Flow]:

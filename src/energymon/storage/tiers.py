@@ -16,13 +16,13 @@ from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import Tier, local_date, local_midnight_ms
+from energymon.domain.daily import daily_stats
 from energymon.domain.model import DailyStats, Flow, Gap, Reading
 from energymon.domain.resample import Grouping, choose_tier, merge_unique, resample_readings
 from energymon.domain.stats import (
     Rollups,
     bucket_readings,
     combine,
-    daily_stats,
     flows_of,
     rollup,
     time_order,

@@ -12,13 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from energymon.domain.buckets import HOUR_MS, MINUTE_MS, Tier
+from energymon.domain.daily import daily_stats, pool
 from energymon.domain.model import Reading
 from energymon.domain.stats import (
     Totals,
     aggregate,
     combine,
-    daily_stats,
-    pool,
     rollup,
     tier_rollups,
 )

@@ -7,13 +7,13 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import Tier
+from energymon.domain.daily import daily_stats
 from energymon.domain.model import DailyStats, Flow, Gap, Reading
 from energymon.domain.resample import Grouping
 from energymon.domain.stats import (
     Rollups,
     Totals,
     bucket_readings,
-    daily_stats,
     flows_of,
     tier_rollups,
 )

@@ -12,9 +12,10 @@ from itertools import starmap
 from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import HOUR_MS, LocalDays, Tier
+from energymon.domain.daily import day_stats
 from energymon.domain.model import DailyStats, Flow, Reading
 from energymon.domain.resample import Grouping
-from energymon.domain.stats import BucketKey, Rollups, Totals, day_stats, tier_rollups
+from energymon.domain.stats import BucketKey, Rollups, Totals, tier_rollups
 from energymon.storage.sqlite.batch import BatchInsert
 from energymon.storage.tables import NOTHING_PRUNED_MS
 
@@ -70,7 +71,7 @@ _BUCKET_READINGS = _per_tier(
     WHERE bucket_ms >= :start AND bucket_ms < :end AND count > 0
     AND (:owner IS NULL OR appliance_id = :owner) ORDER BY bucket_ms, appliance_id"""
 )
-# Appliances pooled per day as stats.pool pools them: sums in appliance order, min, max, and
+# Appliances pooled per day as daily.pool pools them: sums in appliance order, min, max, and
 # covered seconds averaged over the appliances with readings.
 _POOLED_DAYS = """SELECT bucket_ms, sum(count), sum(sum_watts), min(min_watts), max(max_watts),
     sum(energy_wh), sum(covered_s) / count(*), sum(energy_in_wh), sum(energy_out_wh)

@@ -17,7 +17,8 @@ from energymon.domain.model import Gap, Reading
 from energymon.storage.base import StorageError
 from energymon.storage.memory import MemoryStore
 from energymon.storage.sqlite import SqliteStore
-from energymon.storage.sqlite.schema import MIGRATIONS, connect, migrate
+from energymon.storage.sqlite.migrations import MIGRATIONS
+from energymon.storage.sqlite.schema import connect, migrate
 
 BERLIN = ZoneInfo("Europe/Berlin")
 KOLKATA = ZoneInfo("Asia/Kolkata")
