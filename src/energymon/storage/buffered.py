@@ -15,12 +15,14 @@ from contextlib import AbstractContextManager
 from typing import TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
-from energymon.domain.buckets import DAY_MS
+from energymon.domain.buckets import DAY_MS, local_day_bounds
 from energymon.domain.model import DailyStats, Gap, Reading
-from energymon.storage import tiers
+from energymon.storage import history, tiers
 from energymon.storage.base import LifetimeEnergy, StoreHealth
 from energymon.storage.buffer import PendingBuffer
+from energymon.storage.history import HistoryPart, Settled
 from energymon.storage.tables import Snapshot, Tables
+from energymon.storage.watch import PastWatch
 
 __all__ = ["STORE_DEFAULTS", "BufferedStore", "StoreOptions"]
 
@@ -61,6 +63,7 @@ class BufferedStore:
         self._clock = chosen["clock"]
         self._buffer = PendingBuffer(chosen["max_buffered_readings"])
         self._live = tiers.LiveEnergy()
+        self.past = PastWatch()  # a backend calls past.changed() when it rewrites history
         self._last_flush_ms: int | None = None
         self._last_error: str | None = None
 
@@ -81,7 +84,10 @@ class BufferedStore:
 
     def append(self, readings: Iterable[Reading]) -> None:
         """Buffer readings for the next flush (thread-safe, no I/O)."""
-        self._buffer.append(readings)
+        batch = readings if isinstance(readings, list | tuple) else list(readings)
+        self._buffer.append(batch)
+        if batch:
+            self.past.touched(min(r.timestamp_ms for r in batch))
 
     def record_gap(self, gap: Gap) -> None:
         """Buffer a gap for the next flush."""
@@ -107,6 +113,49 @@ class BufferedStore:
                 horizon=snap.horizon,
                 zone=self.zone,
             )
+
+    def history_part(
+        self,
+        days: tuple[dt.date, dt.date],
+        appliance_id: int | None,
+        max_points: int,
+        *,
+        settled_before_ms: int,
+        known: Settled | None,
+    ) -> HistoryPart:
+        """`readings_between` the local days and their `daily_stats`, past what `known` holds.
+
+        `known` is trusted while the plan is the same and nothing before its end changed; the
+        part's `settled_ms` is the last point boundary at or before `settled_before_ms`.
+        """
+        first_day, last_day = days
+        span = (local_day_bounds(first_day, self.zone)[0], local_day_bounds(last_day, self.zone)[1])
+        epoch = self.past.hold(settled_before_ms)
+        with self._snapshot() as snap:
+            buffered = history.selected(snap.pending, *span, appliance_id)
+            plan = history.plan_of(
+                snap.tables,
+                buffered,
+                span,
+                appliance_id,
+                max_points,
+                horizon=snap.horizon,
+                zone=self.zone,
+            )
+            usable = known is not None and known.plan == plan and known.epoch == epoch
+            from_ms = known.until_ms if known is not None and usable else span[0]
+            readings = history.readings_from(snap.tables, buffered, plan, from_ms, appliance_id)
+            first = history.days_from(first_day, from_ms, plan, self.zone)
+            stats = tiers.daily_stats_of(
+                snap.tables, snap.pending, (first, last_day), appliance_id, self.zone
+            )
+            unchanged = self.past.epoch() == epoch
+        if usable and not unchanged:  # the known part may be stale: answer it all again
+            return self.history_part(
+                days, appliance_id, max_points, settled_before_ms=settled_before_ms, known=None
+            )
+        settled_ms = max(from_ms, plan.boundary(settled_before_ms))
+        return HistoryPart(plan, from_ms, settled_ms, readings, stats, epoch if unchanged else None)
 
     def daily_stats(
         self, first_day: dt.date, last_day: dt.date, appliance_id: int | None
