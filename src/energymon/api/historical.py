@@ -1,0 +1,127 @@
+"""/logs/historical-data answers, their settled part kept encoded and compressed between requests.
+
+Only the newest points and today's statistics change as readings arrive: a point group or a day
+that ended before `SETTLED_AFTER_SECONDS` ago changes only when the stored past does (an import,
+a deletion, pruning, a clock stepped back), which the store's PastWatch reports. So each answer
+keeps its settled items as JSON text and as raw deflate blocks that end on a byte boundary; a
+request encodes and compresses only the rest, and joins the pieces into one gzip member (RFC 1952:
+deflate blocks may follow each other, the CRC-32 runs over the whole text).
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from energymon.api.encode import day_items, reading_items
+from energymon.domain.buckets import local_date
+from energymon.service.queries import Queries
+from energymon.storage.history import Settled
+
+__all__ = ["HistoricalAnswers"]
+
+GZIP_MINIMUM_BYTES = 1024  # as the app's GZip middleware: smaller answers go uncompressed
+COMPRESS_LEVEL = 5  # as the app's GZip middleware
+MAX_ANSWERS = 32  # kept answers (days x appliance), the least recently asked dropped first
+_GZIP_HEADER = bytes((0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 255))  # deflate, no name, no mtime
+_OPEN, _BETWEEN, _CLOSE = b'{"data":[', b'],"daily_stats":[', b"]}"
+
+
+def _deflate(text: bytes, *, last: bool = False) -> bytes:
+    """Raw deflate blocks of `text`, ending on a byte boundary (or final, when `last`)."""
+    packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return packer.compress(text) + packer.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """JSON items joined by commas, and the same as raw deflate blocks."""
+
+    plain: bytes = b""
+    packed: bytes = b""
+
+    def extended(self, items: list[str]) -> _Piece:
+        """This piece with more items after it."""
+        if not items:
+            return self
+        text = (b"," if self.plain else b"") + ",".join(items).encode()
+        return _Piece(self.plain + text, self.packed + _deflate(text))
+
+    def joint(self, items: list[str]) -> bytes:
+        """The text that follows this piece to add `items`: a comma first when both have some."""
+        text = ",".join(items).encode()
+        return b"," + text if self.plain and text else text
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """The settled part of one answer: what it rests on, its points and its days."""
+
+    settled: Settled
+    data: _Piece
+    days: _Piece
+
+
+class HistoricalAnswers:
+    """Answers of /logs/historical-data, each with its settled part kept (see the module)."""
+
+    def __init__(self, zone: ZoneInfo, max_answers: int = MAX_ANSWERS) -> None:
+        self.zone = zone
+        self._max_answers = max_answers
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[tuple[int, int | None], _Kept] = OrderedDict()
+        self._open_packed = _deflate(_OPEN)
+
+    def body(self, queries: Queries, days: int, appliance_id: int | None, gzip: bool) -> bytes:
+        """The answer's JSON, gzip-compressed when `gzip` and it is long enough to be worth it."""
+        key = (days, appliance_id)
+        with self._lock:
+            kept = self._kept.get(key)
+        known = kept.settled if kept is not None else None
+        part, priced = queries.historical_part(days, appliance_id, known)
+        if kept is None or (kept.settled.plan, kept.settled.until_ms) != (part.plan, part.from_ms):
+            kept = _Kept(Settled(part.plan, part.from_ms, -1), _Piece(), _Piece())
+        cut_ms = part.settled_ms
+        cut = next((i for i, r in enumerate(part.readings) if r.timestamp_ms >= cut_ms), None)
+        cut = len(part.readings) if cut is None else cut
+        first_open_day = local_date(cut_ms, self.zone)
+        day_cut = next((i for i, d in enumerate(priced) if d.stats.date >= first_open_day), None)
+        day_cut = len(priced) if day_cut is None else day_cut
+        if part.epoch is not None:
+            kept = _Kept(
+                Settled(part.plan, cut_ms, part.epoch),
+                kept.data.extended(reading_items(part.readings[:cut], self.zone)),
+                kept.days.extended(day_items(priced[:day_cut])),
+            )
+            self._keep(key, kept)
+        data_tail = kept.data.joint(reading_items(part.readings[cut:], self.zone))
+        days_tail = kept.days.joint(day_items(priced[day_cut:]))
+        texts = (_OPEN, kept.data.plain, data_tail, _BETWEEN, kept.days.plain, days_tail, _CLOSE)
+        size = sum(map(len, texts))
+        if not gzip or size < GZIP_MINIMUM_BYTES:
+            return b"".join(texts)
+        crc = 0
+        for text in texts:
+            crc = zlib.crc32(text, crc)
+        return b"".join(
+            (
+                _GZIP_HEADER,
+                self._open_packed,
+                kept.data.packed,
+                _deflate(data_tail + _BETWEEN),
+                kept.days.packed,
+                _deflate(days_tail + _CLOSE, last=True),
+                struct.pack("<II", crc, size & 0xFFFFFFFF),
+            )
+        )
+
+    def _keep(self, key: tuple[int, int | None], kept: _Kept) -> None:
+        with self._lock:
+            self._kept[key] = kept
+            self._kept.move_to_end(key)
+            while len(self._kept) > self._max_answers:
+                self._kept.popitem(last=False)
