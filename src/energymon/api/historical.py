@@ -39,22 +39,46 @@ def _deflate(text: bytes, *, last: bool = False) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class _Piece:
-    """JSON items joined by commas, and the same as raw deflate blocks."""
+    """JSON items joined by commas, as raw deflate blocks, with the CRC-32 of `lead` and them.
 
-    plain: bytes = b""
+    `plain` is kept only when asked: the points are inflated again for the rare client that
+    takes no gzip, so a kept answer costs its compressed size.
+    """
+
+    lead: bytes
+    crc: int
+    size: int = 0
     packed: bytes = b""
+    plain: bytes | None = b""
+
+    @classmethod
+    def empty(cls, lead: bytes, *, keep_plain: bool) -> _Piece:
+        """A piece without items, after `lead`."""
+        return cls(lead, zlib.crc32(lead), plain=b"" if keep_plain else None)
 
     def extended(self, items: list[str]) -> _Piece:
         """This piece with more items after it."""
         if not items:
             return self
-        text = (b"," if self.plain else b"") + ",".join(items).encode()
-        return _Piece(self.plain + text, self.packed + _deflate(text))
+        text = (b"," if self.size else b"") + ",".join(items).encode()
+        return _Piece(
+            self.lead,
+            zlib.crc32(text, self.crc),
+            self.size + len(text),
+            self.packed + _deflate(text),
+            None if self.plain is None else self.plain + text,
+        )
+
+    def text(self) -> bytes:
+        """The items' JSON text."""
+        if self.plain is not None:
+            return self.plain
+        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(self.packed)
 
     def joint(self, items: list[str]) -> bytes:
         """The text that follows this piece to add `items`: a comma first when both have some."""
         text = ",".join(items).encode()
-        return b"," + text if self.plain and text else text
+        return b"," + text if self.size and text else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +108,11 @@ class HistoricalAnswers:
         known = kept.settled if kept is not None else None
         part, priced = queries.historical_part(days, appliance_id, known)
         if kept is None or (kept.settled.plan, kept.settled.until_ms) != (part.plan, part.from_ms):
-            kept = _Kept(Settled(part.plan, part.from_ms, -1), _Piece(), _Piece())
+            kept = _Kept(
+                Settled(part.plan, part.from_ms, -1),
+                _Piece.empty(_OPEN, keep_plain=False),
+                _Piece.empty(b"", keep_plain=True),  # its CRC-32 follows the points' tail
+            )
         cut_ms = part.settled_ms
         cut = next((i for i, r in enumerate(part.readings) if r.timestamp_ms >= cut_ms), None)
         cut = len(part.readings) if cut is None else cut
@@ -100,12 +128,13 @@ class HistoricalAnswers:
             self._keep(key, kept)
         data_tail = kept.data.joint(reading_items(part.readings[cut:], self.zone))
         days_tail = kept.days.joint(day_items(priced[day_cut:]))
-        texts = (_OPEN, kept.data.plain, data_tail, _BETWEEN, kept.days.plain, days_tail, _CLOSE)
-        size = sum(map(len, texts))
+        size = len(_OPEN) + kept.data.size + len(data_tail) + len(_BETWEEN)
+        size += kept.days.size + len(days_tail) + len(_CLOSE)
         if not gzip or size < GZIP_MINIMUM_BYTES:
-            return b"".join(texts)
-        crc = 0
-        for text in texts:
+            texts = (kept.data.text(), data_tail, _BETWEEN, kept.days.text(), days_tail, _CLOSE)
+            return _OPEN + b"".join(texts)
+        crc = kept.data.crc  # of the opening and the kept points
+        for text in (data_tail, _BETWEEN, kept.days.text(), days_tail, _CLOSE):
             crc = zlib.crc32(text, crc)
         return b"".join(
             (

@@ -1,9 +1,11 @@
 """PastWatch: tells a cache whether anything before an instant changed since it looked.
 
 Live readings arrive with stamps near now, so what lies further back is settled: it changes
-only when the clock steps back, or by an import, a deletion or pruning. A reader `hold`s an
-instant before it reads; any change that touches an instant held since, or that may touch any
-(`changed`), starts a new epoch, and what was read in an older epoch is no longer to be trusted.
+only when the clock steps back, or by an import or a deletion. (Pruning deletes only what lies
+before the horizon, which no plan answers from once it is past: a plan that read it changes.)
+A reader `hold`s an instant before it reads; any change that touches an instant held since, or
+that may touch any (`changed`), starts a new epoch, and what was read in an older epoch is no
+longer to be trusted.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class PastWatch:
             self.changed()
 
     def changed(self) -> None:
-        """Anything may have changed (an import, a deletion, pruning): a new epoch."""
+        """Anything may have changed (an import, a deletion): a new epoch."""
         with self._lock:
             self._epoch += 1
             self._held_ms = NOTHING_PRUNED_MS

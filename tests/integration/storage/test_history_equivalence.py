@@ -2,10 +2,10 @@
 
 A fixed week in Europe/Berlin across the spring DST change: three appliances, one missing for
 hours and one starting late, imported days without volts and amps, readings still buffered. The
-clock then runs on past midnight while readings arrive; the past changes once by an import and
-once by a clock stepped back. At every step each range is answered in parts, as a cache keeps
-them, and compared with the implementation from before (tests.support.history_reference) and,
-through the API's encoder, with the bytes pydantic writes for that answer.
+clock then runs on past midnight while readings arrive and pruning runs; the past changes once
+by an import and once by a clock stepped back. At every step each range is answered in parts,
+as a cache keeps them, and compared with the implementation from before
+(tests.support.history_reference) and, through the API's encoder, with pydantic's bytes.
 """
 
 from __future__ import annotations
@@ -116,6 +116,8 @@ def _steps(store: BufferedStore, clock: ManualClock) -> Iterator[str]:
         store.append(_live(now_ms, later_ms))
         if step % 2:
             store.flush()
+        if step == 2:  # pruning moves the horizon on: kept parts stay as long as their plan does
+            store.prune(now_ms)
         if step == 3:  # an import into the settled past (the second imported day again, + 1 s)
             first_ms = to_epoch_ms(START) + 86_400_000 + 1000
             store.import_readings(_imported(first_ms, first_ms + 3_600_000), [])

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from energymon.api.encode import day_items, reading_items
-from energymon.api.schemas import HistoricalResponse
+from energymon.api.schemas import HistoricalResponse, HistoryResponse
 from energymon.domain.model import DailyStats, Reading
 from energymon.domain.tariff import PricedDay
 from energymon.service.views import Historical
@@ -48,7 +48,7 @@ _days = st.builds(
 @settings(max_examples=200)
 @given(readings=st.lists(_readings, max_size=5), days=st.lists(_days, max_size=3))
 def test_items_are_pydantic_s_bytes(readings: list[Reading], days: list[PricedDay]) -> None:
-    """Readings and days joined as the response joins them equal HistoricalResponse's JSON."""
+    """Items joined as the routes join them are HistoricalResponse's and HistoryResponse's JSON."""
     expected = HistoricalResponse.of(Historical(readings, days), ZONE).model_dump_json(
         by_alias=True
     )
@@ -60,3 +60,5 @@ def test_items_are_pydantic_s_bytes(readings: list[Reading], days: list[PricedDa
         + "]}"
     )
     assert written == expected
+    history = HistoryResponse.of(readings, ZONE).model_dump_json(by_alias=True)
+    assert '{"data":[' + ",".join(reading_items(readings, ZONE)) + "]}" == history

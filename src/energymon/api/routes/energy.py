@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from energymon.api.deps import ApplianceId, MonitorDep, OptionalApplianceId, StreamsDep
+from energymon.api.encode import reading_items
 from energymon.api.errors import error_responses
 from energymon.api.routes import text_responses
 from energymon.api.schemas import EnergyNow, HistoryResponse, SummaryOut
@@ -29,15 +30,16 @@ async def current_energy(monitor: MonitorDep, appliance_id: ApplianceId) -> Ener
     return EnergyNow.of(queries.current(appliance_id), queries.zone)
 
 
-@router.get("/energy/history", responses=error_responses(401, 404))
+@router.get("/energy/history", response_model=HistoryResponse, responses=error_responses(401, 404))
 def energy_history(
     monitor: MonitorDep,
     appliance_id: ApplianceId,
     limit: Annotated[int, Query(ge=1, le=10_000, description="How many readings")] = 24,
-) -> HistoryResponse:
-    """The last `limit` readings of one appliance, oldest first."""
+) -> Response:
+    """The last `limit` readings of one appliance, oldest first (HistoryResponse's JSON)."""
     queries = monitor.queries
-    return HistoryResponse.of(queries.history(appliance_id, limit), queries.zone)
+    items = reading_items(queries.history(appliance_id, limit), queries.zone)
+    return Response(f'{{"data":[{",".join(items)}]}}', media_type="application/json")
 
 
 @router.get("/energy/summary", responses=error_responses(401, 404))

@@ -113,7 +113,6 @@ class MemoryStore(BufferedStore):
                 del self._tables.raw[key]
             for key in old_minutes:
                 del minutes[key]
-            self.past.changed()
             return len(old_raw) + len(old_minutes)
 
     def backup(self, dest: Path) -> None:
