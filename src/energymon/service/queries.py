@@ -19,7 +19,7 @@ from energymon.service.sampler import Channel
 from energymon.service.views import ApplianceView, CurrentReading, Historical, Summary
 from energymon.settings import ApplianceSettings, Settings
 from energymon.storage.base import LifetimeEnergy, ReadingStore
-from energymon.storage.history import HistoryPart, Settled
+from energymon.storage.history import HistoryPart, RecentPart, Settled
 
 __all__ = ["MAX_POINTS", "Queries"]
 
@@ -78,6 +78,16 @@ class Queries:
         """The last `limit` readings of one appliance, oldest first."""
         self._get(appliance_id)
         return self.store.latest(appliance_id, limit)
+
+    def history_part(
+        self, appliance_id: int, limit: int, since: tuple[int, tuple[int, int]] | None
+    ) -> RecentPart:
+        """`history`, or past what a cache holds (see ReadingStore.latest_part)."""
+        self._get(appliance_id)
+        settled_before_ms = round((self.clock.time() - SETTLED_AFTER_SECONDS) * 1000)
+        return self.store.latest_part(
+            appliance_id, limit, settled_before_ms=settled_before_ms, since=since
+        )
 
     def lifetime_energy(self) -> LifetimeEnergy:
         """Energy per appliance since records began, measured live and imported apart."""

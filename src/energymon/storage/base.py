@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from energymon.domain.model import DailyStats, Gap, Reading
 from energymon.errors import EnergymonError
-from energymon.storage.history import HistoryPart, Settled
+from energymon.storage.history import HistoryPart, RecentPart, Settled
 
 __all__ = [
     "FlushResult",
@@ -101,6 +101,17 @@ class ReadingStore(Protocol):
 
     def latest(self, appliance_id: int, limit: int) -> list[Reading]:
         """The last `limit` readings of one appliance, oldest first."""
+        ...
+
+    def latest_part(
+        self,
+        appliance_id: int,
+        limit: int,
+        *,
+        settled_before_ms: int,
+        since: tuple[int, tuple[int, int]] | None,
+    ) -> RecentPart:
+        """`latest`, or with `since` = (from_ms, mark) still good, every reading from from_ms on."""
         ...
 
     def readings_between(

@@ -17,14 +17,17 @@ from zoneinfo import ZoneInfo
 
 from energymon.domain.buckets import DAY_MS, local_day_bounds
 from energymon.domain.model import DailyStats, Gap, Reading
+from energymon.domain.resample import merge_unique
 from energymon.storage import history, tiers
 from energymon.storage.base import LifetimeEnergy, StoreHealth
 from energymon.storage.buffer import PendingBuffer
-from energymon.storage.history import HistoryPart, Settled
+from energymon.storage.history import HistoryPart, RecentPart, Settled
 from energymon.storage.tables import Snapshot, Tables
 from energymon.storage.watch import PastWatch
 
 __all__ = ["STORE_DEFAULTS", "BufferedStore", "StoreOptions"]
+
+_NO_END_MS = 2**46  # after any reading (year 4200), small enough for SQLite's keys
 
 
 class StoreOptions(TypedDict, total=False):
@@ -98,6 +101,35 @@ class BufferedStore:
         with self._snapshot() as snap:
             stored = snap.tables.latest(appliance_id, limit) if limit > 0 else []
         return tiers.latest_of(stored, snap.pending, appliance_id, limit)
+
+    def latest_part(
+        self,
+        appliance_id: int,
+        limit: int,
+        *,
+        settled_before_ms: int,
+        since: tuple[int, tuple[int, int]] | None,
+    ) -> RecentPart:
+        """`latest`, or with `since` = (from_ms, mark) still good, every reading from from_ms on."""
+        epoch = self.past.hold(settled_before_ms)
+        mark = (epoch, self.past.prunes)
+        usable = since is not None and since[1] == mark
+        with self._snapshot() as snap:
+            if since is not None and usable:
+                from_ms = since[0]
+                stored = snap.tables.raw_between(appliance_id, from_ms, _NO_END_MS)
+                newer = history.selected(snap.pending, from_ms, _NO_END_MS, appliance_id)
+                readings = merge_unique(stored, newer)
+            else:
+                stored = snap.tables.latest(appliance_id, limit) if limit > 0 else []
+                readings = tiers.latest_of(stored, snap.pending, appliance_id, limit)
+            unchanged = (self.past.epoch(), self.past.prunes) == mark
+        if usable and not unchanged:  # what `since` rests on may have changed: all again
+            return self.latest_part(
+                appliance_id, limit, settled_before_ms=settled_before_ms, since=None
+            )
+        start_ms = since[0] if since is not None and usable else None
+        return RecentPart(start_ms, settled_before_ms, readings, mark if unchanged else None)
 
     def readings_between(
         self, start_ms: int, end_ms: int, appliance_id: int | None, max_points: int

@@ -33,6 +33,7 @@ from energymon.storage.tables import Horizon, Tables
 __all__ = [
     "HistoryPart",
     "Plan",
+    "RecentPart",
     "Settled",
     "days_from",
     "plan_of",
@@ -90,6 +91,20 @@ class HistoryPart:
     readings: list[Reading]
     days: list[DailyStats]
     epoch: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecentPart:
+    """The newest readings of one appliance: all from `from_ms` on (None: the last `limit`).
+
+    `mark` is (epoch, pruning runs) when nothing before `settled_ms` changed while they were
+    read (None: keep nothing of them).
+    """
+
+    from_ms: int | None
+    settled_ms: int
+    readings: list[Reading]
+    mark: tuple[int, int] | None
 
 
 def selected(

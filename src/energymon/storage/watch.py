@@ -24,6 +24,7 @@ class PastWatch:
         self._lock = threading.Lock()
         self._epoch = 0
         self._held_ms = NOTHING_PRUNED_MS  # the latest instant held in this epoch
+        self.prunes = 0  # pruning runs so far: what a kept run of the newest readings rests on
 
     def hold(self, before_ms: int) -> int:
         """Watch changes before `before_ms` from now on; returns the epoch to compare later."""
@@ -39,6 +40,10 @@ class PastWatch:
         """Readings stamped from `earliest_ms` on were added; a new epoch if that is held."""
         if earliest_ms < self._held_ms:  # read without the lock: held instants only rise
             self.changed()
+
+    def pruned(self) -> None:
+        """The oldest raw readings may be gone: only the newest readings' runs need know."""
+        self.prunes += 1
 
     def changed(self) -> None:
         """Anything may have changed (an import, a deletion): a new epoch."""

@@ -163,6 +163,28 @@ def test_history_in_parts_joins_to_the_whole_answer(store: ReadingStore) -> None
     assert third.readings == store.readings_between(DAY_START_MS, DAY_END_MS, None, 300)
 
 
+def test_newest_readings_in_parts_join_to_the_latest(store: ReadingStore) -> None:
+    """Readings from where an earlier part settled, after it, are the latest; pruning makes the
+    store answer the last `limit` again."""
+    store.append(seconds(1, DAY_START_MS, 600))
+    before_ms = DAY_START_MS + 400_000
+    first = store.latest_part(1, 500, settled_before_ms=before_ms, since=None)
+    assert first.from_ms is None
+    assert first.mark is not None
+    assert first.readings == store.latest(1, 500)
+    store.append(seconds(1, DAY_START_MS + 600_000, 60))
+    store.flush()
+    since = (first.settled_ms, first.mark)
+    second = store.latest_part(1, 500, settled_before_ms=before_ms, since=since)
+    kept = [r for r in first.readings if r.timestamp_ms < first.settled_ms]
+    assert second.from_ms == first.settled_ms
+    assert (kept + second.readings)[-500:] == store.latest(1, 500)
+    store.prune(round(NOW_S * 1000))
+    third = store.latest_part(1, 500, settled_before_ms=before_ms, since=since)
+    assert third.from_ms is None
+    assert third.readings == store.latest(1, 500)
+
+
 def test_answers_are_the_same_before_and_after_a_flush(store: ReadingStore) -> None:
     """Flushing moves readings to disk without changing any answer."""
     store.append(seconds(1, DAY_START_MS, 90) + seconds(2, DAY_START_MS, 30, watts=50.0))

@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from energymon.api.historical import HistoricalAnswers
-from energymon.api.schemas import HistoricalResponse
+from energymon.api.recent import RecentAnswers
+from energymon.api.schemas import HistoricalResponse, HistoryResponse
 from energymon.domain.buckets import local_day_bounds, to_epoch_ms
 from energymon.domain.energy import WindowAccumulator
 from energymon.domain.model import Reading
@@ -162,10 +163,7 @@ def test_parts_equal_the_whole_answer_at_every_step(store: BufferedStore) -> Non
     assert reused > 50
 
 
-def test_kept_answers_are_the_bytes_pydantic_writes(store: BufferedStore) -> None:
-    """The API's kept, encoded and compressed answers equal HistoricalResponse's JSON
-    (answers under 1 KiB go uncompressed, as the app's GZip middleware sends them)."""
-    clock = ManualClock(to_epoch_ms(NOW) / 1000)
+def _queries(store: BufferedStore, clock: ManualClock) -> Queries:
     settings = settings_from_mapping(
         {
             "timezone": ZONE.key,
@@ -180,7 +178,14 @@ def test_kept_answers_are_the_bytes_pydantic_writes(store: BufferedStore) -> Non
         Channel(i, f"a{i}", ScriptedSensor(clock), WindowAccumulator(i, 1.0, 5.0))
         for i in (1, 2, 3)
     ]
-    queries = Queries(settings, channels, store=store, clock=clock)
+    return Queries(settings, channels, store=store, clock=clock)
+
+
+def test_kept_answers_are_the_bytes_pydantic_writes(store: BufferedStore) -> None:
+    """The API's kept, encoded and compressed answers equal HistoricalResponse's JSON
+    (answers under 1 KiB go uncompressed, as the app's GZip middleware sends them)."""
+    clock = ManualClock(to_epoch_ms(NOW) / 1000)
+    queries = _queries(store, clock)
     answers = HistoricalAnswers(ZONE)
     for step in chain(["start"], _steps(store, clock)):
         today = dt.datetime.fromtimestamp(clock.time(), ZONE).date()
@@ -195,3 +200,16 @@ def test_kept_answers_are_the_bytes_pydantic_writes(store: BufferedStore) -> Non
                 assert plain == expected.encode(), (step, days, owner)
                 unpacked = gzip.decompress(packed) if packed[:2] == b"\x1f\x8b" else packed
                 assert unpacked == expected.encode(), (step, days, owner)
+
+
+def test_kept_newest_readings_are_the_bytes_pydantic_writes(store: BufferedStore) -> None:
+    """/energy/history's kept answers equal HistoryResponse's JSON of the store's latest."""
+    clock = ManualClock(to_epoch_ms(NOW) / 1000)
+    queries = _queries(store, clock)
+    answers = RecentAnswers(max_kept=300)
+    for step in chain(["start"], _steps(store, clock)):
+        for owner in (1, 2):
+            for limit in (1, 24, 250, 2000):
+                expected = HistoryResponse.of(store.latest(owner, limit), ZONE)
+                body = answers.body(queries, owner, limit)
+                assert body == expected.model_dump_json(by_alias=True).encode(), (step, limit)

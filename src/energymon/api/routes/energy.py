@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from energymon.api.deps import ApplianceId, MonitorDep, OptionalApplianceId, StreamsDep
-from energymon.api.encode import reading_items
 from energymon.api.errors import error_responses
+from energymon.api.recent import RecentAnswers
 from energymon.api.routes import text_responses
 from energymon.api.schemas import EnergyNow, HistoryResponse, SummaryOut
 from energymon.domain.tariff import Period
@@ -32,14 +32,18 @@ async def current_energy(monitor: MonitorDep, appliance_id: ApplianceId) -> Ener
 
 @router.get("/energy/history", response_model=HistoryResponse, responses=error_responses(401, 404))
 def energy_history(
+    request: Request,
     monitor: MonitorDep,
     appliance_id: ApplianceId,
     limit: Annotated[int, Query(ge=1, le=10_000, description="How many readings")] = 24,
 ) -> Response:
-    """The last `limit` readings of one appliance, oldest first (HistoryResponse's JSON)."""
-    queries = monitor.queries
-    items = reading_items(queries.history(appliance_id, limit), queries.zone)
-    return Response(f'{{"data":[{",".join(items)}]}}', media_type="application/json")
+    """The last `limit` readings of one appliance, oldest first (HistoryResponse's JSON).
+
+    Written by api.recent, which keeps each appliance's settled readings encoded.
+    """
+    answers: RecentAnswers = request.app.state.recent_answers
+    body = answers.body(monitor.queries, appliance_id, limit)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/energy/summary", responses=error_responses(401, 404))

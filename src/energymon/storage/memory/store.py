@@ -113,6 +113,7 @@ class MemoryStore(BufferedStore):
                 del self._tables.raw[key]
             for key in old_minutes:
                 del minutes[key]
+            self.past.pruned()
             return len(old_raw) + len(old_minutes)
 
     def backup(self, dest: Path) -> None:

@@ -131,6 +131,8 @@ class SqliteStore(BufferedStore):
             return writes.prune(self._db, self._advance_horizon(now_ms))
         except sqlite3.Error as exc:
             raise self._failed("pruning", exc) from exc
+        finally:
+            self.past.pruned()
 
     # -- reading (the queries are BufferedStore's, over this snapshot) -------------------------
 
