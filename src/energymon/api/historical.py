@@ -18,23 +18,15 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from energymon.api.encode import day_items, reading_items
+from energymon.api.gzipped import GZIP_HEADER, GZIP_MINIMUM_BYTES, deflate
 from energymon.domain.buckets import local_date
 from energymon.service.queries import Queries
 from energymon.storage.history import Settled
 
 __all__ = ["HistoricalAnswers"]
 
-GZIP_MINIMUM_BYTES = 1024  # as the app's GZip middleware: smaller answers go uncompressed
-COMPRESS_LEVEL = 5  # as the app's GZip middleware
 MAX_ANSWERS = 32  # kept answers (days x appliance), the least recently asked dropped first
-_GZIP_HEADER = bytes((0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 255))  # deflate, no name, no mtime
 _OPEN, _BETWEEN, _CLOSE = b'{"data":[', b'],"daily_stats":[', b"]}"
-
-
-def _deflate(text: bytes, *, last: bool = False) -> bytes:
-    """Raw deflate blocks of `text`, ending on a byte boundary (or final, when `last`)."""
-    packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
-    return packer.compress(text) + packer.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +57,7 @@ class _Piece:
             self.lead,
             zlib.crc32(text, self.crc),
             self.size + len(text),
-            self.packed + _deflate(text),
+            self.packed + deflate(text),
             None if self.plain is None else self.plain + text,
         )
 
@@ -98,7 +90,7 @@ class HistoricalAnswers:
         self._max_answers = max_answers
         self._lock = threading.Lock()
         self._kept: OrderedDict[tuple[int, int | None], _Kept] = OrderedDict()
-        self._open_packed = _deflate(_OPEN)
+        self._open_packed = deflate(_OPEN)
 
     def body(self, queries: Queries, days: int, appliance_id: int | None, gzip: bool) -> bytes:
         """The answer's JSON, gzip-compressed when `gzip` and it is long enough to be worth it."""
@@ -138,12 +130,12 @@ class HistoricalAnswers:
             crc = zlib.crc32(text, crc)
         return b"".join(
             (
-                _GZIP_HEADER,
+                GZIP_HEADER,
                 self._open_packed,
                 kept.data.packed,
-                _deflate(data_tail + _BETWEEN),
+                deflate(data_tail + _BETWEEN),
                 kept.days.packed,
-                _deflate(days_tail + _CLOSE, last=True),
+                deflate(days_tail + _CLOSE, last=True),
                 struct.pack("<II", crc, size & 0xFFFFFFFF),
             )
         )

@@ -206,10 +206,13 @@ def test_kept_newest_readings_are_the_bytes_pydantic_writes(store: BufferedStore
     """/energy/history's kept answers equal HistoryResponse's JSON of the store's latest."""
     clock = ManualClock(to_epoch_ms(NOW) / 1000)
     queries = _queries(store, clock)
-    answers = RecentAnswers(max_kept=300)
+    answers = RecentAnswers(max_kept=600)
     for step in chain(["start"], _steps(store, clock)):
         for owner in (1, 2):
-            for limit in (1, 24, 250, 2000):
+            for limit in (1, 24, 300, 2000):
                 expected = HistoryResponse.of(store.latest(owner, limit), ZONE)
-                body = answers.body(queries, owner, limit)
-                assert body == expected.model_dump_json(by_alias=True).encode(), (step, limit)
+                text = expected.model_dump_json(by_alias=True).encode()
+                assert answers.body(queries, owner, limit, gzip=False) == text, (step, limit)
+                packed = answers.body(queries, owner, limit, gzip=True)
+                unpacked = gzip.decompress(packed) if packed[:2] == b"\x1f\x8b" else packed
+                assert unpacked == text, (step, limit)

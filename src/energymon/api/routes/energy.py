@@ -42,8 +42,12 @@ def energy_history(
     Written by api.recent, which keeps each appliance's settled readings encoded.
     """
     answers: RecentAnswers = request.app.state.recent_answers
-    body = answers.body(monitor.queries, appliance_id, limit)
-    return Response(body, media_type="application/json")
+    gzip = "gzip" in request.headers.get("accept-encoding", "")
+    body = answers.body(monitor.queries, appliance_id, limit, gzip)
+    if body[:2] != b"\x1f\x8b":  # not compressed: the app's GZip middleware decides
+        return Response(body, media_type="application/json")
+    headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get("/energy/summary", responses=error_responses(401, 404))
