@@ -111,12 +111,12 @@ class HistoricalAnswers:
         first_open_day = local_date(cut_ms, self.zone)
         day_cut = next((i for i, d in enumerate(priced) if d.stats.date >= first_open_day), None)
         day_cut = len(priced) if day_cut is None else day_cut
-        if part.epoch is not None:
-            kept = _Kept(
-                Settled(part.plan, cut_ms, part.epoch),
-                kept.data.extended(reading_items(part.readings[:cut], self.zone)),
-                kept.days.extended(day_items(priced[:day_cut])),
-            )
+        kept = _Kept(
+            Settled(part.plan, cut_ms, -1 if part.epoch is None else part.epoch),
+            kept.data.extended(reading_items(part.readings[:cut], self.zone)),
+            kept.days.extended(day_items(priced[:day_cut])),
+        )
+        if part.epoch is not None:  # else the past changed while it was read: keep none of it
             self._keep(key, kept)
         data_tail = kept.data.joint(reading_items(part.readings[cut:], self.zone))
         days_tail = kept.days.joint(day_items(priced[day_cut:]))

@@ -10,6 +10,7 @@ as a cache keeps them, and compared with the implementation from before
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gzip
 import math
@@ -26,14 +27,14 @@ from energymon.api.schemas import HistoricalResponse, HistoryResponse
 from energymon.domain.buckets import local_day_bounds, to_epoch_ms
 from energymon.domain.energy import WindowAccumulator
 from energymon.domain.model import Reading
-from energymon.domain.tariff import priced_days
+from energymon.domain.tariff import PricedDay, priced_days
 from energymon.service.clock import ManualClock
 from energymon.service.queries import MAX_POINTS, SETTLED_AFTER_SECONDS, Queries
 from energymon.service.sampler import Channel
 from energymon.service.views import Historical
 from energymon.settings import settings_from_mapping
 from energymon.storage.buffered import BufferedStore
-from energymon.storage.history import Settled
+from energymon.storage.history import HistoryPart, RecentPart, Settled
 from energymon.storage.memory import MemoryStore
 from energymon.storage.sqlite import SqliteStore
 from tests.support import history_reference
@@ -163,7 +164,7 @@ def test_parts_equal_the_whole_answer_at_every_step(store: BufferedStore) -> Non
     assert reused > 50
 
 
-def _queries(store: BufferedStore, clock: ManualClock) -> Queries:
+def _queries(store: BufferedStore, clock: ManualClock, kind: type[Queries] = Queries) -> Queries:
     settings = settings_from_mapping(
         {
             "timezone": ZONE.key,
@@ -178,7 +179,7 @@ def _queries(store: BufferedStore, clock: ManualClock) -> Queries:
         Channel(i, f"a{i}", ScriptedSensor(clock), WindowAccumulator(i, 1.0, 5.0))
         for i in (1, 2, 3)
     ]
-    return Queries(settings, channels, store=store, clock=clock)
+    return kind(settings, channels, store=store, clock=clock)
 
 
 def test_kept_answers_are_the_bytes_pydantic_writes(store: BufferedStore) -> None:
@@ -216,3 +217,40 @@ def test_kept_newest_readings_are_the_bytes_pydantic_writes(store: BufferedStore
                 packed = answers.body(queries, owner, limit, gzip=True)
                 unpacked = gzip.decompress(packed) if packed[:2] == b"\x1f\x8b" else packed
                 assert unpacked == text, (step, limit)
+
+
+class _ChangingQueries(Queries):
+    """Queries whose every part was read while the past changed (the store says epoch None)."""
+
+    def historical_part(
+        self, days: int, appliance_id: int | None, known: Settled | None
+    ) -> tuple[HistoryPart, list[PricedDay]]:
+        part, priced = super().historical_part(days, appliance_id, known)
+        return dataclasses.replace(part, epoch=None), priced
+
+    def history_part(
+        self, appliance_id: int, limit: int, since: tuple[int, tuple[int, int]] | None
+    ) -> RecentPart:
+        return dataclasses.replace(super().history_part(appliance_id, limit, since), mark=None)
+
+
+def test_answers_read_while_the_past_changed_are_whole_and_not_kept(
+    store: BufferedStore,
+) -> None:
+    """A part the store could not vouch for is answered whole, and nothing of it is kept."""
+    clock = ManualClock(to_epoch_ms(NOW) / 1000)
+    changing = _queries(store, clock, _ChangingQueries)
+    historical, recent = HistoricalAnswers(ZONE), RecentAnswers()
+    today = dt.datetime.fromtimestamp(clock.time(), ZONE).date()
+    for days in (1, 8):
+        window = (today - dt.timedelta(days=days - 1), today)
+        points, stats = _reference(store, window, None, MAX_POINTS)
+        expected = HistoricalResponse.of(Historical(points, priced_days(stats, PRICE)), ZONE)
+        for _ in range(2):
+            body = historical.body(changing, days, None, gzip=False)
+            assert body == expected.model_dump_json(by_alias=True).encode()
+    latest = HistoryResponse.of(store.latest(2, 500), ZONE).model_dump_json(by_alias=True)
+    for _ in range(2):
+        assert recent.body(changing, 2, 500, gzip=False) == latest.encode()
+    assert not historical._kept
+    assert not recent._kept
