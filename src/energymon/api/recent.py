@@ -22,7 +22,6 @@ __all__ = ["BLOCK_ITEMS", "MAX_KEPT", "RecentAnswers"]
 
 MAX_KEPT = 10_000  # items kept per appliance: the route's largest limit
 BLOCK_ITEMS = 256  # items sealed together: ~35 KiB of text, compressed once
-_OPEN, _CLOSE = b'{"data":[', b"]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +98,9 @@ class RecentAnswers:
     def body(self, queries: Queries, appliance_id: int, limit: int, gzip: bool) -> bytes:
         """HistoryResponse's JSON of the last `limit` readings of one appliance, gzip-compressed
         when `gzip` and it is long enough to be worth it."""
+        if limit <= BLOCK_ITEMS:  # a short answer costs less read and written whole
+            items = reading_items(queries.history(appliance_id, limit), queries.zone)
+            return _answer([(f"[{','.join(items)}]}}".encode(), None)], gzip)
         with self._lock:
             kept = self._kept.get(appliance_id)
         since = None if kept is None else (kept.until_ms, kept.mark)
@@ -121,13 +123,18 @@ class RecentAnswers:
         if part.mark is not None:
             with self._lock:
                 self._kept[appliance_id] = kept
-        fresh = reading_items(part.readings[cut:], queries.zone)[-limit:]
+        fresh = reading_items(part.readings[cut:][-limit:], queries.zone)
         pieces = kept.pieces(limit - len(fresh))
         pieces.append(("".join(f",{item}" for item in fresh).encode(), None))
         first = pieces[0][0]
-        pieces[0] = (_OPEN + first[1:] if first else _OPEN, None)  # no comma before the first
-        pieces.append((_CLOSE, None))
-        size = sum(len(text) for text, _ in pieces)
-        if not gzip or size < GZIP_MINIMUM_BYTES:
-            return b"".join(text for text, _ in pieces)
-        return member(pieces)
+        pieces[0] = (b"[" + first[1:] if first else b"[", None)  # no comma before the first
+        pieces.append((b"]}", None))
+        return _answer(pieces, gzip)
+
+
+def _answer(pieces: list[tuple[bytes, bytes | None]], gzip: bool) -> bytes:
+    """`{"data":` and the pieces (the list), compressed when `gzip` and long enough."""
+    pieces = [(b'{"data":' + pieces[0][0], None), *pieces[1:]]
+    if not gzip or sum(len(text) for text, _ in pieces) < GZIP_MINIMUM_BYTES:
+        return b"".join(text for text, _ in pieces)
+    return member(pieces)

@@ -24,9 +24,9 @@ from energymon.storage.history import HistoryPart, RecentPart, Settled
 __all__ = ["MAX_POINTS", "Queries"]
 
 MAX_POINTS = 2000  # per appliance in historical data: enough for a phone chart, small to send
-# Live readings are stamped at most this long before they reach the store; what is older is
+# Live readings reach the store within seconds of their stamp; what is older than this is
 # settled (a reading stamped earlier still counts, it only costs a cache its settled part).
-SETTLED_AFTER_SECONDS = 120.0
+SETTLED_AFTER_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
