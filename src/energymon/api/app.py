@@ -16,7 +16,9 @@ from energymon import __version__
 from energymon.api.accesslog import AccessLog, AccessLogMiddleware
 from energymon.api.deps import AppContext
 from energymon.api.errors import install_error_handlers
+from energymon.api.historical import HistoricalAnswers
 from energymon.api.metrics import build_registry
+from energymon.api.recent import RecentAnswers
 from energymon.api.routes import appliances, energy, logs, ops
 from energymon.api.security import API_KEY_HEADER, ApiKeyMiddleware, Credentials, security_schemes
 from energymon.api.sse import KEEPALIVE_SECONDS, ReadingStreams
@@ -141,6 +143,8 @@ def create_app(
         redoc_url=None,
     )
     app.state.context = context
+    app.state.historical_answers = HistoricalAnswers(settings.zone)
+    app.state.recent_answers = RecentAnswers()
     install_error_handlers(app)
 
     app.include_router(ops.public_router)

@@ -19,10 +19,14 @@ from energymon.service.sampler import Channel
 from energymon.service.views import ApplianceView, CurrentReading, Historical, Summary
 from energymon.settings import ApplianceSettings, Settings
 from energymon.storage.base import LifetimeEnergy, ReadingStore
+from energymon.storage.history import HistoryPart, RecentPart, Settled
 
 __all__ = ["MAX_POINTS", "Queries"]
 
 MAX_POINTS = 2000  # per appliance in historical data: enough for a phone chart, small to send
+# Live readings reach the store within seconds of their stamp; what is older than this is
+# settled (a reading stamped earlier still counts, it only costs a cache its settled part).
+SETTLED_AFTER_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,16 @@ class Queries:
         self._get(appliance_id)
         return self.store.latest(appliance_id, limit)
 
+    def history_part(
+        self, appliance_id: int, limit: int, since: tuple[int, tuple[int, int]] | None
+    ) -> RecentPart:
+        """`history`, or past what a cache holds (see ReadingStore.latest_part)."""
+        self._get(appliance_id)
+        settled_before_ms = round((self.clock.time() - SETTLED_AFTER_SECONDS) * 1000)
+        return self.store.latest_part(
+            appliance_id, limit, settled_before_ms=settled_before_ms, since=since
+        )
+
     def lifetime_energy(self) -> LifetimeEnergy:
         """Energy per appliance since records began, measured live and imported apart."""
         return self.store.lifetime_energy()
@@ -106,6 +120,25 @@ class Queries:
         _, end_ms = local_day_bounds(last_day, self.zone)
         data = self.store.readings_between(start_ms, end_ms, appliance_id, MAX_POINTS)
         return Historical(data, self.daily_stats(first_day, last_day, appliance_id))
+
+    def historical_part(
+        self, days: int, appliance_id: int | None, known: Settled | None
+    ) -> tuple[HistoryPart, list[PricedDay]]:
+        """`historical`, past what `known` holds (see ReadingStore.history_part), days priced."""
+        if appliance_id is not None:
+            self._get(appliance_id)
+        now_s = self.clock.time()
+        last_day = dt.datetime.fromtimestamp(now_s, self.zone).date()
+        first_day = last_day - dt.timedelta(days=days - 1)
+        settled_before_ms = round((now_s - SETTLED_AFTER_SECONDS) * 1000)
+        part = self.store.history_part(
+            (first_day, last_day),
+            appliance_id,
+            MAX_POINTS,
+            settled_before_ms=settled_before_ms,
+            known=known,
+        )
+        return part, priced_days(part.days, self.tariff.price_per_kwh)
 
     def summary(self, period: Period, appliance_id: int | None = None) -> Summary:
         """Energy and cost so far in the current local day, ISO week or calendar month."""

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from energymon.domain.model import DailyStats, Gap, Reading
 from energymon.errors import EnergymonError
+from energymon.storage.history import HistoryPart, RecentPart, Settled
 
 __all__ = [
     "FlushResult",
@@ -106,10 +107,33 @@ class ReadingStore(Protocol):
         """The last `limit` readings of one appliance, oldest first."""
         ...
 
+    def latest_part(
+        self,
+        appliance_id: int,
+        limit: int,
+        *,
+        settled_before_ms: int,
+        since: tuple[int, tuple[int, int]] | None,
+    ) -> RecentPart:
+        """`latest`, or with `since` = (from_ms, mark) still good, every reading from from_ms on."""
+        ...
+
     def readings_between(
         self, start_ms: int, end_ms: int, appliance_id: int | None, max_points: int
     ) -> list[Reading]:
         """Readings in [start_ms, end_ms), at most `max_points` per appliance (bucket means)."""
+        ...
+
+    def history_part(
+        self,
+        days: tuple[dt.date, dt.date],
+        appliance_id: int | None,
+        max_points: int,
+        *,
+        settled_before_ms: int,
+        known: Settled | None,
+    ) -> HistoryPart:
+        """`readings_between` and `daily_stats` of the local days, past what `known` holds."""
         ...
 
     def daily_stats(

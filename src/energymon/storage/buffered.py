@@ -15,14 +15,19 @@ from contextlib import AbstractContextManager
 from typing import TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
-from energymon.domain.buckets import DAY_MS
+from energymon.domain.buckets import DAY_MS, local_day_bounds
 from energymon.domain.model import DailyStats, Gap, Reading
-from energymon.storage import tiers
+from energymon.domain.resample import merge_unique
+from energymon.storage import history, tiers
 from energymon.storage.base import LifetimeEnergy, StoreHealth
 from energymon.storage.buffer import PendingBuffer
+from energymon.storage.history import HistoryPart, RecentPart, Settled
 from energymon.storage.tables import Snapshot, Tables
+from energymon.storage.watch import PastWatch
 
 __all__ = ["STORE_DEFAULTS", "BufferedStore", "StoreOptions"]
+
+_NO_END_MS = 2**46  # after any reading (year 4200), small enough for SQLite's keys
 
 
 class StoreOptions(TypedDict, total=False):
@@ -61,6 +66,7 @@ class BufferedStore:
         self._clock = chosen["clock"]
         self._buffer = PendingBuffer(chosen["max_buffered_readings"])
         self._live = tiers.LiveEnergy()
+        self.past = PastWatch()  # a backend calls past.changed() when it rewrites history
         self._last_flush_ms: int | None = None
         self._last_error: str | None = None
 
@@ -81,7 +87,10 @@ class BufferedStore:
 
     def append(self, readings: Iterable[Reading]) -> None:
         """Buffer readings for the next flush (thread-safe, no I/O)."""
-        self._buffer.append(readings)
+        batch = readings if isinstance(readings, list | tuple) else list(readings)
+        self._buffer.append(batch)
+        if batch:
+            self.past.touched(min(r.timestamp_ms for r in batch))
 
     def record_gap(self, gap: Gap) -> None:
         """Buffer a gap for the next flush."""
@@ -92,6 +101,35 @@ class BufferedStore:
         with self._snapshot() as snap:
             stored = snap.tables.latest(appliance_id, limit) if limit > 0 else []
         return tiers.latest_of(stored, snap.pending, appliance_id, limit)
+
+    def latest_part(
+        self,
+        appliance_id: int,
+        limit: int,
+        *,
+        settled_before_ms: int,
+        since: tuple[int, tuple[int, int]] | None,
+    ) -> RecentPart:
+        """`latest`, or with `since` = (from_ms, mark) still good, every reading from from_ms on."""
+        epoch = self.past.hold(settled_before_ms)
+        mark = (epoch, self.past.prunes)
+        usable = since is not None and since[1] == mark
+        with self._snapshot() as snap:
+            if since is not None and usable:
+                from_ms = since[0]
+                stored = snap.tables.raw_between(appliance_id, from_ms, _NO_END_MS)
+                newer = history.selected(snap.pending, from_ms, _NO_END_MS, appliance_id)
+                readings = merge_unique(stored, newer)
+            else:
+                stored = snap.tables.latest(appliance_id, limit) if limit > 0 else []
+                readings = tiers.latest_of(stored, snap.pending, appliance_id, limit)
+            unchanged = (self.past.epoch(), self.past.prunes) == mark
+        if usable and not unchanged:  # what `since` rests on may have changed: all again
+            return self.latest_part(
+                appliance_id, limit, settled_before_ms=settled_before_ms, since=None
+            )
+        start_ms = since[0] if since is not None and usable else None
+        return RecentPart(start_ms, settled_before_ms, readings, mark if unchanged else None)
 
     def readings_between(
         self, start_ms: int, end_ms: int, appliance_id: int | None, max_points: int
@@ -107,6 +145,49 @@ class BufferedStore:
                 horizon=snap.horizon,
                 zone=self.zone,
             )
+
+    def history_part(
+        self,
+        days: tuple[dt.date, dt.date],
+        appliance_id: int | None,
+        max_points: int,
+        *,
+        settled_before_ms: int,
+        known: Settled | None,
+    ) -> HistoryPart:
+        """`readings_between` the local days and their `daily_stats`, past what `known` holds.
+
+        `known` is trusted while the plan is the same and nothing before its end changed; the
+        part's `settled_ms` is the last point boundary at or before `settled_before_ms`.
+        """
+        first_day, last_day = days
+        span = (local_day_bounds(first_day, self.zone)[0], local_day_bounds(last_day, self.zone)[1])
+        epoch = self.past.hold(settled_before_ms)
+        with self._snapshot() as snap:
+            buffered = history.selected(snap.pending, *span, appliance_id)
+            plan = history.plan_of(
+                snap.tables,
+                buffered,
+                span,
+                appliance_id,
+                max_points,
+                horizon=snap.horizon,
+                zone=self.zone,
+            )
+            usable = known is not None and known.plan == plan and known.epoch == epoch
+            from_ms = known.until_ms if known is not None and usable else span[0]
+            readings = history.readings_from(snap.tables, buffered, plan, from_ms, appliance_id)
+            first = history.days_from(first_day, from_ms, plan, self.zone)
+            stats = tiers.daily_stats_of(
+                snap.tables, snap.pending, (first, last_day), appliance_id, self.zone
+            )
+            unchanged = self.past.epoch() == epoch
+        if usable and not unchanged:  # the known part may be stale: answer it all again
+            return self.history_part(
+                days, appliance_id, max_points, settled_before_ms=settled_before_ms, known=None
+            )
+        settled_ms = max(from_ms, plan.boundary(settled_before_ms))
+        return HistoryPart(plan, from_ms, settled_ms, readings, stats, epoch if unchanged else None)
 
     def daily_stats(
         self, first_day: dt.date, last_day: dt.date, appliance_id: int | None

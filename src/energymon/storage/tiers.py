@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
 from zoneinfo import ZoneInfo
@@ -18,16 +17,14 @@ from zoneinfo import ZoneInfo
 from energymon.domain.buckets import Tier, local_date, local_midnight_ms
 from energymon.domain.daily import daily_stats
 from energymon.domain.model import DailyStats, Flow, Gap, Reading
-from energymon.domain.resample import Grouping, choose_tier, merge_unique, resample_readings
+from energymon.domain.resample import merge_unique
 from energymon.domain.stats import (
-    Rollups,
-    bucket_readings,
     combine,
     flows_of,
     rollup,
-    time_order,
 )
 from energymon.storage.base import LifetimeEnergy
+from energymon.storage.history import plan_of, readings_from, selected
 from energymon.storage.tables import Horizon, Tables
 
 __all__ = [
@@ -43,17 +40,6 @@ _TIMESTAMP = attrgetter("timestamp_ms")
 _DATE = attrgetter("date")
 
 
-def _selected(
-    readings: Iterable[Reading], start_ms: int, end_ms: int, appliance_id: int | None
-) -> list[Reading]:
-    return [
-        r
-        for r in readings
-        if start_ms <= r.timestamp_ms < end_ms
-        and (appliance_id is None or r.appliance_id == appliance_id)
-    ]
-
-
 def readings_between(
     tables: Tables,
     pending: Sequence[Reading],
@@ -66,66 +52,16 @@ def readings_between(
 ) -> list[Reading]:
     """Readings in `span` = [start_ms, end_ms), at most `max_points` per appliance.
 
-    Raw readings when they are kept for the whole range and few enough; otherwise bucket means
-    from the tier `choose_tier` picks, merged to fit (see energymon.domain.resample).
+    Answered as `history.plan_of` plans it (raw readings, or tier buckets merged to fit).
     """
     start_ms, end_ms = span
     if max_points < 1:
         raise ValueError(f"max_points must be at least 1, got {max_points}")
     if end_ms <= start_ms:
         return []
-    buffered = _selected(pending, start_ms, end_ms, appliance_id)
-    if start_ms >= horizon.raw_from_ms:
-        ids = {appliance_id} if appliance_id is not None else tables.appliance_ids()
-        in_buffer = Counter(r.appliance_id for r in buffered)
-        if all(
-            tables.raw_count(owner, start_ms, end_ms, max_points + 1) + in_buffer[owner]
-            <= max_points
-            for owner in ids | set(in_buffer)
-        ):
-            return merge_unique(tables.raw_between(appliance_id, start_ms, end_ms), buffered)
-    tier = choose_tier(
-        start_ms,
-        end_ms,
-        max_points,
-        raw_from_ms=horizon.raw_from_ms,
-        minute_from_ms=horizon.minute_from_ms,
-    )
-    if tier is Tier.RAW:
-        raw = merge_unique(tables.raw_between(appliance_id, start_ms, end_ms), buffered)
-        return resample_readings(raw, start_ms, end_ms, max_points, zone)
-    grouping = Grouping.fit(tier, start_ms, end_ms, max_points, zone)
-    buckets = {
-        key: totals
-        for key, totals in rollup(buffered, tier, zone).items()
-        if start_ms <= key[1] < end_ms
-    }
-    if grouping.one_per_group:
-        stored = tables.bucket_readings(tier, appliance_id, start_ms, end_ms)
-        return _with_buffer(tables, tier, appliance_id, stored, buckets)
-    stored_groups = tables.grouped_rollups(grouping, appliance_id)
-    return grouping.readings(combine(stored_groups, grouping.group(buckets)))
-
-
-def _with_buffer(
-    tables: Tables,
-    tier: Tier,
-    appliance_id: int | None,
-    stored: list[Reading],
-    buffered: Rollups,
-) -> list[Reading]:
-    """`stored` bucket readings, those of the buckets `buffered` adds to recomputed from both.
-
-    The buffer holds the last seconds, so only the newest buckets are read again.
-    """
-    if not buffered:
-        return stored
-    first_ms = min(start_ms for _, start_ms in buffered)
-    last_ms = max(start_ms for _, start_ms in buffered)
-    both = combine(tables.rollups_between(tier, appliance_id, first_ms, last_ms + 1), buffered)
-    cut = bisect_left(stored, first_ms, key=_TIMESTAMP)
-    kept = [r for r in stored[cut:] if (r.appliance_id, r.timestamp_ms) not in both]
-    return stored[:cut] + sorted([*kept, *bucket_readings(both)], key=time_order)
+    buffered = selected(pending, start_ms, end_ms, appliance_id)
+    plan = plan_of(tables, buffered, span, appliance_id, max_points, horizon=horizon, zone=zone)
+    return readings_from(tables, buffered, plan, start_ms, appliance_id)
 
 
 def daily_stats_of(
@@ -142,7 +78,7 @@ def daily_stats_of(
     start_ms = local_midnight_ms(first_day, zone)
     end_ms = local_midnight_ms(last_day + dt.timedelta(days=1), zone)
     stored = tables.daily_stats(start_ms, end_ms, appliance_id)
-    buffered = rollup(_selected(pending, start_ms, end_ms, appliance_id), Tier.DAY, zone)
+    buffered = rollup(selected(pending, start_ms, end_ms, appliance_id), Tier.DAY, zone)
     if not buffered:
         return stored
     # The days the buffer adds to (today, mostly) are pooled again from their rollups.

@@ -21,6 +21,7 @@ import pytest
 from energymon.domain.buckets import DAY_MS, HOUR_MS, MINUTE_MS, local_day_bounds
 from energymon.domain.model import Gap, Reading
 from energymon.storage.base import ReadingStore, StorageError
+from energymon.storage.history import Settled
 from energymon.storage.memory import MemoryStore
 from energymon.storage.sqlite import SqliteStore
 
@@ -138,6 +139,50 @@ def test_buffered_readings_are_answered_before_any_flush(store: ReadingStore) ->
     assert len(store.readings_between(DAY_START_MS, DAY_END_MS, 1, 100)) == 5
     assert store.daily_stats(DAY, DAY, None)[0].total_readings == 5
     assert store.lifetime_energy_wh() == {1: pytest.approx(2.5)}
+
+
+def test_history_in_parts_joins_to_the_whole_answer(store: ReadingStore) -> None:
+    """A part past what an earlier part settled, joined to it, is the whole answer; an import
+    into the settled past makes the store answer from the start again."""
+    store.append(seconds(1, DAY_START_MS, 600) + seconds(2, DAY_START_MS, 300, watts=50.0))
+    before_ms = DAY_START_MS + 400_000
+    first = store.history_part((DAY, DAY), None, 300, settled_before_ms=before_ms, known=None)
+    assert first.epoch is not None
+    assert DAY_START_MS < first.settled_ms <= before_ms
+    known = Settled(first.plan, first.settled_ms, first.epoch)
+    store.append(seconds(1, DAY_START_MS + 600_000, 60))
+    store.flush()
+    second = store.history_part((DAY, DAY), None, 300, settled_before_ms=before_ms, known=known)
+    kept = [r for r in first.readings if r.timestamp_ms < first.settled_ms]
+    assert second.from_ms == first.settled_ms
+    assert kept + second.readings == store.readings_between(DAY_START_MS, DAY_END_MS, None, 300)
+    assert second.days == store.daily_stats(DAY, DAY, None)
+    store.import_readings([reading(3, DAY_START_MS + 1000)], [])
+    third = store.history_part((DAY, DAY), None, 300, settled_before_ms=before_ms, known=known)
+    assert third.from_ms == DAY_START_MS
+    assert third.readings == store.readings_between(DAY_START_MS, DAY_END_MS, None, 300)
+
+
+def test_newest_readings_in_parts_join_to_the_latest(store: ReadingStore) -> None:
+    """Readings from where an earlier part settled, after it, are the latest; pruning makes the
+    store answer the last `limit` again."""
+    store.append(seconds(1, DAY_START_MS, 600))
+    before_ms = DAY_START_MS + 400_000
+    first = store.latest_part(1, 500, settled_before_ms=before_ms, since=None)
+    assert first.from_ms is None
+    assert first.mark is not None
+    assert first.readings == store.latest(1, 500)
+    store.append(seconds(1, DAY_START_MS + 600_000, 60))
+    store.flush()
+    since = (first.settled_ms, first.mark)
+    second = store.latest_part(1, 500, settled_before_ms=before_ms, since=since)
+    kept = [r for r in first.readings if r.timestamp_ms < first.settled_ms]
+    assert second.from_ms == first.settled_ms
+    assert (kept + second.readings)[-500:] == store.latest(1, 500)
+    store.prune(round(NOW_S * 1000))
+    third = store.latest_part(1, 500, settled_before_ms=before_ms, since=since)
+    assert third.from_ms is None
+    assert third.readings == store.latest(1, 500)
 
 
 def test_answers_are_the_same_before_and_after_a_flush(store: ReadingStore) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from starlette.responses import StreamingResponse
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response, StreamingResponse
 
 from energymon.api.deps import ApplianceId, MonitorDep, OptionalApplianceId, StreamsDep
 from energymon.api.errors import error_responses
+from energymon.api.recent import RecentAnswers
 from energymon.api.routes import text_responses
 from energymon.api.schemas import EnergyNow, HistoryResponse, SummaryOut
 from energymon.domain.tariff import Period
@@ -29,15 +30,24 @@ async def current_energy(monitor: MonitorDep, appliance_id: ApplianceId) -> Ener
     return EnergyNow.of(queries.current(appliance_id), queries.zone)
 
 
-@router.get("/energy/history", responses=error_responses(401, 404))
+@router.get("/energy/history", response_model=HistoryResponse, responses=error_responses(401, 404))
 def energy_history(
+    request: Request,
     monitor: MonitorDep,
     appliance_id: ApplianceId,
     limit: Annotated[int, Query(ge=1, le=10_000, description="How many readings")] = 24,
-) -> HistoryResponse:
-    """The last `limit` readings of one appliance, oldest first."""
-    queries = monitor.queries
-    return HistoryResponse.of(queries.history(appliance_id, limit), queries.zone)
+) -> Response:
+    """The last `limit` readings of one appliance, oldest first (HistoryResponse's JSON).
+
+    Written by api.recent, which keeps each appliance's settled readings encoded.
+    """
+    answers: RecentAnswers = request.app.state.recent_answers
+    gzip = "gzip" in request.headers.get("accept-encoding", "")
+    body = answers.body(monitor.queries, appliance_id, limit, gzip)
+    if body[:2] != b"\x1f\x8b":  # not compressed: the app's GZip middleware decides
+        return Response(body, media_type="application/json")
+    headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get("/energy/summary", responses=error_responses(401, 404))

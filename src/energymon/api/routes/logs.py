@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from starlette.responses import StreamingResponse
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response, StreamingResponse
 
 from energymon.api.deps import LogFilesDep, MonitorDep, OptionalApplianceId
 from energymon.api.errors import error_responses
+from energymon.api.historical import HistoricalAnswers
 from energymon.api.routes import text_responses
 from energymon.api.schemas import HistoricalResponse
 
@@ -26,15 +27,26 @@ def _attachment(chunks: Iterator[bytes], media_type: str, filename: str) -> Stre
     return StreamingResponse(chunks, media_type=media_type, headers=headers)
 
 
-@router.get("/historical-data", responses=error_responses(401, 404))
+@router.get(
+    "/historical-data", response_model=HistoricalResponse, responses=error_responses(401, 404)
+)
 def historical_data(
+    request: Request,
     monitor: MonitorDep,
     days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="Local days, today included")] = 7,
     appliance_id: OptionalApplianceId = None,
-) -> HistoricalResponse:
-    """Downsampled readings and one statistics entry per local day, oldest first."""
-    queries = monitor.queries
-    return HistoricalResponse.of(queries.historical(days, appliance_id), queries.zone)
+) -> Response:
+    """Downsampled readings and one statistics entry per local day, oldest first.
+
+    The JSON is HistoricalResponse's, written by api.historical, which keeps its settled part.
+    """
+    answers: HistoricalAnswers = request.app.state.historical_answers
+    gzip = "gzip" in request.headers.get("accept-encoding", "")
+    body = answers.body(monitor.queries, days, appliance_id, gzip)
+    if body[:2] != b"\x1f\x8b":  # not compressed: the app's GZip middleware decides
+        return Response(body, media_type="application/json")
+    headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get(

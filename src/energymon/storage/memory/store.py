@@ -78,6 +78,7 @@ class MemoryStore(BufferedStore):
             self._tables.write(rollup_only, raw=False)
             self._tables.add_imported([*fresh, *rollup_only])
             self._tables.add_gaps(gaps)
+            self.past.changed()
             return len(fresh) + len(rollup_only)
 
     def describe_appliances(self, configured: Mapping[int, str]) -> list[StoredAppliance]:
@@ -95,6 +96,7 @@ class MemoryStore(BufferedStore):
             stored = [a for a in self._tables.stored_appliances() if a.appliance_id == appliance_id]
             self._tables.forget(appliance_id)
             self._live.forget(appliance_id)
+            self.past.changed()
             return stored[0].readings if stored else 0
 
     def prune(self, now_ms: int) -> int:
@@ -111,6 +113,7 @@ class MemoryStore(BufferedStore):
                 del self._tables.raw[key]
             for key in old_minutes:
                 del minutes[key]
+            self.past.pruned()
             return len(old_raw) + len(old_minutes)
 
     def backup(self, dest: Path) -> None:

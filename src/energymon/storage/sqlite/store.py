@@ -102,6 +102,8 @@ class SqliteStore(BufferedStore):
             written = writes.import_readings(self._db, readings, gaps)
         except sqlite3.Error as exc:
             raise self._failed(f"import of {len(readings)} readings", exc) from exc
+        finally:
+            self.past.changed()  # after the commit: a cache filled before it is dropped
         self._checkpoint()
         return written
 
@@ -150,6 +152,8 @@ class SqliteStore(BufferedStore):
             return writes.bulk_load(self._db, readings, batch_rows=batch_rows)
         except sqlite3.Error as exc:
             raise self._failed("bulk load", exc) from exc
+        finally:
+            self.past.changed()
 
     def _advance_horizon(self, now_ms: int) -> Horizon:
         return self._db.advance_horizon(*self._kept_from_ms(now_ms))
@@ -160,6 +164,8 @@ class SqliteStore(BufferedStore):
             return writes.prune(self._db, self._advance_horizon(now_ms))
         except sqlite3.Error as exc:
             raise self._failed("pruning", exc) from exc
+        finally:
+            self.past.pruned()
 
     # -- reading (the queries are BufferedStore's, over this snapshot) -------------------------
 
@@ -209,6 +215,8 @@ class SqliteStore(BufferedStore):
             raise StorageError(
                 f"deleting appliance {appliance_id} from {self.path} failed: {exc}"
             ) from exc
+        finally:
+            self.past.changed()
         self._live.forget(appliance_id)
         return readings
 
