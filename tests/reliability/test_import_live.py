@@ -181,6 +181,7 @@ def test_an_import_beside_the_service_books_history_to_its_days_not_to_live_coun
     with server.client() as client:
         wait_until(lambda: all(v > 0 for v in live_joules(client).values()), what="live energy")
         before = scrape(client)
+        _ask_for_the_history_days(client, history, today)  # the service keeps these answers
 
         scrapes = [before]
         done = threading.Event()
@@ -216,6 +217,17 @@ def test_an_import_beside_the_service_books_history_to_its_days_not_to_live_coun
         _assert_days_hold_the_history(client, history, today)
         _assert_history_has_no_volts_or_amps(client, history, today)
         _assert_csv_download_has_the_retained_days(client, history)
+
+
+def _ask_for_the_history_days(client: httpx.Client, history: History, today: dt.date) -> None:
+    """Ask, twice, what the checks after the import ask: a service that keeps settled answers
+    between requests has them kept when `energymon import`, another process, changes them."""
+    ranges = [(today - history.expired_day).days + 1, max(RETAINED_DAYS_AGO) + 1]
+    for _ in range(2):
+        for days in ranges:
+            for appliance_id in LIVE_WATTS:
+                params = {"days": days, "applianceId": appliance_id}
+                assert client.get("/logs/historical-data", params=params).status_code == 200
 
 
 def _assert_days_hold_the_history(client: httpx.Client, history: History, today: dt.date) -> None:

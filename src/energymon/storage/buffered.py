@@ -67,6 +67,7 @@ class BufferedStore:
         self._buffer = PendingBuffer(chosen["max_buffered_readings"])
         self._live = tiers.LiveEnergy()
         self.past = PastWatch()  # a backend calls past.changed() when it rewrites history
+        self._past_version: int | None = None  # the stored one last seen (other processes')
         self._last_flush_ms: int | None = None
         self._last_error: str | None = None
 
@@ -115,6 +116,7 @@ class BufferedStore:
         mark = (epoch, self.past.prunes)
         usable = since is not None and since[1] == mark
         with self._snapshot() as snap:
+            self._notice_rewrites(snap.tables)
             if since is not None and usable:
                 from_ms = since[0]
                 stored = snap.tables.raw_between(appliance_id, from_ms, _NO_END_MS)
@@ -130,6 +132,14 @@ class BufferedStore:
             )
         start_ms = since[0] if since is not None and usable else None
         return RecentPart(start_ms, settled_before_ms, readings, mark if unchanged else None)
+
+    def _notice_rewrites(self, tables: Tables) -> None:
+        """History rewritten by another process sharing the store (`energymon import` beside
+        the service, `forget`) starts a new epoch too: kept answers are read afresh."""
+        version = tables.past_version()
+        if version != self._past_version:
+            self._past_version = version
+            self.past.changed()
 
     def readings_between(
         self, start_ms: int, end_ms: int, appliance_id: int | None, max_points: int
@@ -164,6 +174,7 @@ class BufferedStore:
         span = (local_day_bounds(first_day, self.zone)[0], local_day_bounds(last_day, self.zone)[1])
         epoch = self.past.hold(settled_before_ms)
         with self._snapshot() as snap:
+            self._notice_rewrites(snap.tables)
             buffered = history.selected(snap.pending, *span, appliance_id)
             plan = history.plan_of(
                 snap.tables,

@@ -86,6 +86,11 @@ class Tables(Protocol):
         """Stored gaps overlapping [start_ms, end_ms)."""
         ...
 
+    def past_version(self) -> int:
+        """A number that grows whenever stored history is rewritten (an import, a deletion),
+        by this process or another one sharing the store."""
+        ...
+
 
 _T_co = TypeVar("_T_co", bound=Tables, covariant=True)
 

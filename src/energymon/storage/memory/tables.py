@@ -119,6 +119,9 @@ class MemoryTables:
             if gap.start_ms < end_ms and gap.end_ms > start_ms and appliance_id in (None, owner)
         ]
 
+    def past_version(self) -> int:
+        return 0  # only this process writes it, and tells its PastWatch itself
+
     def add_imported(self, readings: Iterable[Reading]) -> None:
         for appliance_id, flow in flows_of(readings).items():
             self.imported.setdefault(appliance_id, Flow()).add(flow)

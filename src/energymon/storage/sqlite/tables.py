@@ -110,6 +110,18 @@ class SqliteTables:
             int(meta.get("minute_from_ms", NOTHING_PRUNED_MS)),
         )
 
+    def past_version(self) -> int:
+        """Bumped by every transaction that rewrites history (`rewrote_history`)."""
+        return int(self.meta("past_version") or 0)
+
+    def rewrote_history(self) -> None:
+        """Tell every reader of this database, in any process, that stored history changed:
+        a service answering from kept history (storage.watch) sees the version move."""
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('past_version', 1) "
+            "ON CONFLICT (key) DO UPDATE SET value = value + 1"
+        )
+
     def meta(self, key: str) -> str | None:
         """A value from the meta table."""
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -134,7 +146,8 @@ class SqliteTables:
         self.add_imported_flows(flows_of(readings))
 
     def add_imported_flows(self, flows: Mapping[int, Flow]) -> None:
-        """Add to each appliance's imported energy in and out."""
+        """Add to each appliance's imported energy in and out (history was rewritten)."""
+        self.rewrote_history()
         self.conn.executemany(
             """INSERT INTO imported_energy (appliance_id, energy_in_wh, energy_out_wh)
                VALUES (?, ?, ?) ON CONFLICT (appliance_id) DO UPDATE SET
@@ -153,6 +166,7 @@ class SqliteTables:
 
     def forget(self, appliance_id: int) -> None:
         """Delete one appliance's raw readings, slot, rollups, gaps and imported energy."""
+        self.rewrote_history()
         self.raw.drop_appliance(appliance_id)  # first: it finds the raw rows by the day rollups
         self.rollups.drop_appliance(appliance_id)
         for table in ("gaps", "imported_energy"):
