@@ -138,8 +138,9 @@ class BufferedStore:
         the service, `forget`) starts a new epoch too: kept answers are read afresh."""
         version = tables.past_version()
         if version != self._past_version:
+            if self._past_version is not None:  # the first answer: nothing kept before it
+                self.past.changed()
             self._past_version = version
-            self.past.changed()
 
     def readings_between(
         self, start_ms: int, end_ms: int, appliance_id: int | None, max_points: int
