@@ -4,7 +4,10 @@
 
 The seed's line is kept as it was (local time, level, method and target) and the status and
 duration are appended. Lines go through a queue to a writer thread, so a slow SD card never holds
-up a response; the file rotates at local midnight and keeps `retention_days` old files.
+up a response; the file rotates at local midnight and keeps `retention_days` old files. The
+queue holds at most MAX_QUEUED_LINES: while the card stalls, further lines are dropped and
+counted (a warning when dropping starts and one with the count when it ends), so the lines
+waiting can never take more than a few MB.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ ACCESS_LOG_NAME = "api_access.log"
 LINE_FORMAT = "%(asctime)s - %(levelname)s - %(message)s"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 CHUNK_BYTES = 64 * 1024
+# About 1 kB each once queued: a few MB at most, seconds of the benchmark's load, hours of a home's.
+MAX_QUEUED_LINES = 4096
 # TimedRotatingFileHandler names old files api_access.log.YYYY-MM-DD.
 _ROTATED_SUFFIX = re.compile(r"^\d{4}-\d{2}-\d{2}(_\d{2}-\d{2}-\d{2})?$")
 # A key sent as a query parameter must not end up on disk; headers are never logged at all.
@@ -78,15 +83,60 @@ class _FileHandler(TimedRotatingFileHandler):
             )
 
 
+class _DroppingQueueHandler(QueueHandler):
+    """Queues lines for the writer; drops (and counts) those that find the queue full."""
+
+    def __init__(self, lines: queue.Queue[logging.LogRecord | None]) -> None:
+        super().__init__(lines)
+        self.dropped_lines = 0
+        self._dropping_since = 0  # dropped_lines when the current run of drops began
+
+    def enqueue(self, record: logging.LogRecord) -> None:
+        """Queue `record` unless the queue is full."""
+        try:
+            self.queue.put_nowait(record)
+        except queue.Full:
+            if self.dropped_lines == self._dropping_since:
+                log.warning("access log writer behind; dropping lines", queued=MAX_QUEUED_LINES)
+            self.dropped_lines += 1
+            return
+        if self.dropped_lines != self._dropping_since:
+            dropped = self.dropped_lines - self._dropping_since
+            log.warning("access log writer caught up", dropped_lines=dropped)
+            self._dropping_since = self.dropped_lines
+
+
+class _Listener(QueueListener):
+    """QueueListener whose stop waits for room in a full queue rather than failing."""
+
+    def __init__(
+        self, lines: queue.Queue[logging.LogRecord | None], handler: logging.Handler
+    ) -> None:
+        super().__init__(lines, handler)
+        self._lines = lines
+
+    def enqueue_sentinel(self) -> None:
+        """Queue the end mark (None, QueueListener's sentinel) behind the lines still waiting."""
+        self._lines.put(None)
+
+
 class AccessLog:
     """`data_dir/logs/api_access.log` and its rotated predecessors."""
 
-    def __init__(self, log_dir: Path, *, retention_days: int, zone: ZoneInfo) -> None:
+    def __init__(
+        self,
+        log_dir: Path,
+        *,
+        retention_days: int,
+        zone: ZoneInfo,
+        max_queued_lines: int = MAX_QUEUED_LINES,
+    ) -> None:
         self.log_dir = log_dir
         self.path = log_dir / ACCESS_LOG_NAME
         self.retention_days = retention_days
         self.zone = zone
-        self._queue: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+        self._queue: queue.Queue[logging.LogRecord | None] = queue.Queue(max_queued_lines)
+        self._queuer = _DroppingQueueHandler(self._queue)
         # A logger outside logging's tree: global logging configuration never touches it.
         self._logger = logging.Logger("energymon.access", logging.INFO)
         self._listener: QueueListener | None = None
@@ -102,8 +152,8 @@ class AccessLog:
         )
         handler.setFormatter(_ZoneFormatter(self.zone))
         self._file_handler = handler
-        self._listener = QueueListener(self._queue, handler)
-        self._logger.addHandler(QueueHandler(self._queue))
+        self._listener = _Listener(self._queue, handler)
+        self._logger.addHandler(self._queuer)
         self._listener.start()
 
     def close(self) -> None:
@@ -117,6 +167,11 @@ class AccessLog:
         if self._file_handler is not None:
             self._file_handler.close()
             self._file_handler = None
+
+    @property
+    def dropped_lines(self) -> int:
+        """Lines dropped since start because the writer was MAX_QUEUED_LINES behind."""
+        return self._queuer.dropped_lines
 
     def record(self, method: str, target: str, status: int, duration_ms: float) -> None:
         """Log one finished request (dropped while the log is not open)."""

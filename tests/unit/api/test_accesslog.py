@@ -108,3 +108,43 @@ def test_middleware_logs_500_when_the_app_raises(tmp_path: Path) -> None:
         asyncio.run(middleware(_scope("/energy"), receive, send))
     log.close()
     assert " - INFO - GET /energy - 500 " in log.path.read_text(encoding="utf-8")
+
+
+def test_lines_beyond_the_queue_bound_are_dropped_and_counted(tmp_path: Path) -> None:
+    """While the writer is stuck, at most `max_queued_lines` wait (one more in its hands); the
+    rest are counted as dropped, and logging goes on once it is free again."""
+    log = AccessLog(tmp_path / "logs", retention_days=7, zone=ZONE, max_queued_lines=3)
+    log.open()
+    file_handler = log._file_handler
+    assert file_handler is not None
+    file_handler.acquire()  # the writer thread blocks on the handler's lock: a stalled card
+    try:
+        for n in range(20):
+            log.record("GET", f"/energy?n={n}", 200, 1.0)
+    finally:
+        file_handler.release()
+    log.close()
+    written = log.path.read_text(encoding="utf-8").splitlines()
+    assert 3 <= len(written) <= 4
+    assert log.dropped_lines == 20 - len(written)
+    assert written[0].endswith("GET /energy?n=0 - 200 1.0ms")
+
+
+def test_logging_resumes_after_a_stall(tmp_path: Path) -> None:
+    """Lines recorded after the writer caught up are written again."""
+    log = AccessLog(tmp_path / "logs", retention_days=7, zone=ZONE, max_queued_lines=1)
+    log.open()
+    file_handler = log._file_handler
+    assert file_handler is not None
+    file_handler.acquire()
+    for n in range(5):
+        log.record("GET", f"/stalled?n={n}", 200, 1.0)
+    file_handler.release()
+    log.close()  # drains the queue
+    dropped = log.dropped_lines
+    log.open()
+    log.record("GET", "/after", 200, 1.0)
+    log.close()
+    assert dropped >= 3
+    assert log.dropped_lines == dropped
+    assert log.path.read_text(encoding="utf-8").splitlines()[-1].endswith("GET /after - 200 1.0ms")
