@@ -11,7 +11,18 @@ import struct
 import zlib
 from collections.abc import Iterable
 
-__all__ = ["COMPRESS_LEVEL", "GZIP_HEADER", "GZIP_MINIMUM_BYTES", "deflate", "member"]
+from starlette.requests import Request
+from starlette.responses import Response
+
+__all__ = [
+    "COMPRESS_LEVEL",
+    "GZIP_HEADER",
+    "GZIP_MINIMUM_BYTES",
+    "accepts_gzip",
+    "deflate",
+    "json_response",
+    "member",
+]
 
 GZIP_MINIMUM_BYTES = 1024  # as the app's GZip middleware: smaller answers go uncompressed
 COMPRESS_LEVEL = 5  # as the app's GZip middleware
@@ -41,3 +52,17 @@ def member(pieces: Iterable[tuple[bytes, bytes | None]]) -> bytes:
             chunks.append(deflate(text) if packed is None else packed)
     chunks.append(struct.pack("<II", crc, size & 0xFFFFFFFF))
     return b"".join(chunks)
+
+
+def accepts_gzip(request: Request) -> bool:
+    """Whether the client takes a gzip body (the app, httpx and browsers all do)."""
+    return "gzip" in request.headers.get("accept-encoding", "")
+
+
+def json_response(body: bytes) -> Response:
+    """A JSON answer written ahead: a gzip member goes out as one, the rest as it is (the
+    app's GZip middleware then decides about it)."""
+    if body[:2] != GZIP_HEADER[:2]:
+        return Response(body, media_type="application/json")
+    headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return Response(body, media_type="application/json", headers=headers)

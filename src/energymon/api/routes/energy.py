@@ -9,6 +9,7 @@ from starlette.responses import Response, StreamingResponse
 
 from energymon.api.deps import ApplianceId, MonitorDep, OptionalApplianceId, StreamsDep
 from energymon.api.errors import error_responses
+from energymon.api.gzipped import accepts_gzip, json_response
 from energymon.api.recent import RecentAnswers
 from energymon.api.routes import text_responses
 from energymon.api.schemas import EnergyNow, HistoryResponse, SummaryOut
@@ -42,12 +43,7 @@ def energy_history(
     Written by api.recent, which keeps each appliance's settled readings encoded.
     """
     answers: RecentAnswers = request.app.state.recent_answers
-    gzip = "gzip" in request.headers.get("accept-encoding", "")
-    body = answers.body(monitor.queries, appliance_id, limit, gzip)
-    if body[:2] != b"\x1f\x8b":  # not compressed: the app's GZip middleware decides
-        return Response(body, media_type="application/json")
-    headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
-    return Response(body, media_type="application/json", headers=headers)
+    return json_response(answers.body(monitor.queries, appliance_id, limit, accepts_gzip(request)))
 
 
 @router.get("/energy/summary", responses=error_responses(401, 404))

@@ -10,6 +10,7 @@ from starlette.responses import Response, StreamingResponse
 
 from energymon.api.deps import LogFilesDep, MonitorDep, OptionalApplianceId
 from energymon.api.errors import error_responses
+from energymon.api.gzipped import accepts_gzip, json_response
 from energymon.api.historical import HistoricalAnswers
 from energymon.api.routes import text_responses
 from energymon.api.schemas import HistoricalResponse
@@ -41,12 +42,7 @@ def historical_data(
     The JSON is HistoricalResponse's, written by api.historical, which keeps its settled part.
     """
     answers: HistoricalAnswers = request.app.state.historical_answers
-    gzip = "gzip" in request.headers.get("accept-encoding", "")
-    body = answers.body(monitor.queries, days, appliance_id, gzip)
-    if body[:2] != b"\x1f\x8b":  # not compressed: the app's GZip middleware decides
-        return Response(body, media_type="application/json")
-    headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
-    return Response(body, media_type="application/json", headers=headers)
+    return json_response(answers.body(monitor.queries, days, appliance_id, accepts_gzip(request)))
 
 
 @router.get(
