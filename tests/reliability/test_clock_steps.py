@@ -79,7 +79,11 @@ def _server(tmp: Path, offset_file: Path) -> PipedServer:
     env = {
         "LD_PRELOAD": require(LIBFAKETIME_FOUND, "faketime"),
         "FAKETIME_TIMESTAMP_FILE": str(offset_file),
-        "FAKETIME_NO_CACHE": "1",  # read the offset on every call: the step lands at once
+        # Re-read the offset once a second, not on every call: libfaketime parses it into
+        # globals that other threads read meanwhile, and re-parsing thousands of times a second
+        # let a thread see no offset at all now and then (the real time for an instant: a
+        # spurious step there and back). A step lands within a second; the test waits for it.
+        "FAKETIME_CACHE_DURATION": "1",
         "FAKETIME_DONT_FAKE_MONOTONIC": "1",  # NTP steps the wall clock only
     }
     return PipedServer(config, data_dir, free_port(), tmp / "server.log", env=env)
@@ -203,7 +207,7 @@ def logged_steps(output: str) -> list[float]:
 def assert_each_step_logged_once(run: SteppedRun, steps: list[int]) -> None:
     """Every step made is logged once, in order, with its size; the metric counts the lines.
 
-    libfaketime re-reads its offset file on every call and, rarely and under load, reads
+    libfaketime re-reads its offset file once a second and, rarely and under load, reads
     none: the process then sees the real time for an instant, a jump there and back that the
     service rightly logs as two steps. Such a pair cancels out and is allowed; nothing else is.
     """
