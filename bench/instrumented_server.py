@@ -67,7 +67,7 @@ def _mallinfo() -> dict[str, int]:
         return {}
     info.restype = _MallInfo2
     found = info()
-    return {name: int(getattr(found, name)) for name, _ in _MallInfo2._fields_}
+    return {name: int(getattr(found, name)) for name, *_ in _MallInfo2._fields_}
 
 
 def _vm_rss_bytes() -> int:

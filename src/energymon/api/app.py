@@ -17,6 +17,7 @@ from energymon.api.accesslog import AccessLog, AccessLogMiddleware
 from energymon.api.deps import AppContext
 from energymon.api.errors import install_error_handlers
 from energymon.api.historical import HistoricalAnswers
+from energymon.api.memo import AnswerMemo
 from energymon.api.metrics import build_registry
 from energymon.api.recent import RecentAnswers
 from energymon.api.routes import appliances, energy, logs, ops
@@ -145,6 +146,7 @@ def create_app(
     app.state.context = context
     app.state.historical_answers = HistoricalAnswers(settings.zone)
     app.state.recent_answers = RecentAnswers()
+    app.state.answer_memo = AnswerMemo()
     install_error_handlers(app)
 
     app.include_router(ops.public_router)

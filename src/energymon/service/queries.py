@@ -79,6 +79,11 @@ class Queries:
         self._get(appliance_id)
         return self.store.latest(appliance_id, limit)
 
+    def change_mark(self) -> tuple[int, int, int]:
+        """A value that moves with every change to what the queries below answer (readings,
+        gaps, the past rewritten, pruning) made in this process."""
+        return self.store.change_mark()
+
     def history_part(
         self, appliance_id: int, limit: int, since: tuple[int, tuple[int, int]] | None
     ) -> RecentPart:

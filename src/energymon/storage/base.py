@@ -96,6 +96,10 @@ class ReadingStore(Protocol):
         """Buffer a gap for the next flush."""
         ...
 
+    def change_mark(self) -> tuple[int, int, int]:
+        """A value that moves with every change this process makes to what queries answer."""
+        ...
+
     def flush(self) -> FlushResult:
         """Commit buffered readings, rollups, counters and gaps in one transaction.
 

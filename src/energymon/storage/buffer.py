@@ -42,11 +42,13 @@ class PendingBuffer:
         self._gaps: list[Gap] = []
         self._head_seq = 0  # sequence number of self._readings[0]
         self._dropped = 0
+        self.changes = 0  # readings and gaps added so far: what an answer kept rests on
 
     def append(self, readings: Iterable[Reading]) -> None:
         """Add readings; the sampler's hot path, so a lock and a deque extend, nothing more."""
         with self._lock:
             self._readings.extend(readings)
+            self.changes += 1
             if len(self._readings) > self._max_readings:
                 self._drop_oldest()
 
@@ -61,6 +63,7 @@ class PendingBuffer:
         """Add a gap."""
         with self._lock:
             self._gaps.append(gap)
+            self.changes += 1
 
     def take(self) -> Batch:
         """Everything pending, left in place until `commit`."""

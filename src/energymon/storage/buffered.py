@@ -97,6 +97,13 @@ class BufferedStore:
         """Buffer a gap for the next flush."""
         self._buffer.add_gap(gap)
 
+    def change_mark(self) -> tuple[int, int, int]:
+        """Changes to what queries answer from in this process, as a value that moves with
+        each: readings and gaps added, the past's epoch, pruning runs. (A flush moves readings
+        into the tables without changing an answer; another process's rewrite is noticed by
+        the next query, see _notice_rewrites.)"""
+        return self._buffer.changes, self.past.epoch(), self.past.prunes
+
     def latest(self, appliance_id: int, limit: int) -> list[Reading]:
         """The last `limit` readings of one appliance, oldest first."""
         with self._snapshot() as snap:

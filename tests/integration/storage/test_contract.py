@@ -204,6 +204,32 @@ def test_answers_are_the_same_before_and_after_a_flush(store: ReadingStore) -> N
     assert _close(answers(), before)
 
 
+def test_the_change_mark_moves_with_every_change_to_answers_and_not_with_a_flush(
+    store: ReadingStore,
+) -> None:
+    """Readings, a gap, an import, a forgotten appliance and pruning each move the change
+    mark; a flush (answers unchanged, above) and a query leave it."""
+    marks = [store.change_mark()]
+
+    def moved() -> bool:
+        marks.append(store.change_mark())
+        return marks[-1] != marks[-2]
+
+    store.append(seconds(1, DAY_START_MS, 10))
+    assert moved()
+    store.record_gap(Gap(1, DAY_START_MS + 20_000, DAY_START_MS + 30_000))
+    assert moved()
+    store.flush()
+    store.latest(1, 5)
+    assert not moved()
+    store.import_readings([reading(2, DAY_START_MS - DAY_MS)], [])
+    assert moved()
+    store.forget_appliance(2)
+    assert moved()
+    store.prune(DAY_START_MS + 30 * DAY_MS)
+    assert moved()
+
+
 def _close(left: object, right: object) -> bool:
     """Deep equality with float tolerance (sums may add up in another order)."""
     if isinstance(left, float) and isinstance(right, float):

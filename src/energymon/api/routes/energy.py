@@ -10,6 +10,7 @@ from starlette.responses import Response, StreamingResponse
 from energymon.api.deps import ApplianceId, MonitorDep, OptionalApplianceId, StreamsDep
 from energymon.api.errors import error_responses
 from energymon.api.gzipped import accepts_gzip, json_response
+from energymon.api.memo import remembered
 from energymon.api.recent import RecentAnswers
 from energymon.api.routes import text_responses
 from energymon.api.schemas import EnergyNow, HistoryResponse, SummaryOut
@@ -19,9 +20,10 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["energy"])
 
-# Routes that query storage are plain `def`: FastAPI runs them in its thread pool, so a query
-# waiting on SQLite never stalls the event loop. /energy only reads the sampler's latest reading
-# from memory, so it runs on the loop and saves the thread hop on the busiest route.
+# A query waiting on SQLite must never stall the event loop: routes that query storage either
+# are plain `def` (FastAPI runs them in its thread pool) or give a body kept by api.memo and
+# write it in the thread pool. /energy only reads the sampler's latest reading from memory, so
+# it runs on the loop and saves the thread hop on the busiest route.
 
 
 @router.get("/energy", responses=error_responses(401, 404, 503))
@@ -32,7 +34,7 @@ async def current_energy(monitor: MonitorDep, appliance_id: ApplianceId) -> Ener
 
 
 @router.get("/energy/history", response_model=HistoryResponse, responses=error_responses(401, 404))
-def energy_history(
+async def energy_history(
     request: Request,
     monitor: MonitorDep,
     appliance_id: ApplianceId,
@@ -43,19 +45,32 @@ def energy_history(
     Written by api.recent, which keeps each appliance's settled readings encoded.
     """
     answers: RecentAnswers = request.app.state.recent_answers
-    return json_response(answers.body(monitor.queries, appliance_id, limit, accepts_gzip(request)))
+    queries, gzip = monitor.queries, accepts_gzip(request)
+    key = ("history", appliance_id, limit, gzip)
+    body = await remembered(
+        request, queries, key, lambda: answers.body(queries, appliance_id, limit, gzip)
+    )
+    return json_response(body)
 
 
-@router.get("/energy/summary", responses=error_responses(401, 404))
-def energy_summary(
+@router.get("/energy/summary", response_model=SummaryOut, responses=error_responses(401, 404))
+async def energy_summary(
+    request: Request,
     monitor: MonitorDep,
     appliance_id: OptionalApplianceId = None,
     period: Annotated[Period, Query(description="The current local day, ISO week or month")] = (
         "day"
     ),
-) -> SummaryOut:
+) -> Response:
     """Energy (kWh) and cost so far in the current period, of one appliance or all."""
-    return SummaryOut.of(monitor.queries.summary(period, appliance_id))
+    queries = monitor.queries
+
+    def write() -> bytes:
+        summary = SummaryOut.of(queries.summary(period, appliance_id))
+        return summary.model_dump_json(by_alias=True).encode()
+
+    body = await remembered(request, queries, ("summary", period, appliance_id), write)
+    return json_response(body)
 
 
 @router.get(

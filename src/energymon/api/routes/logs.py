@@ -12,6 +12,7 @@ from energymon.api.deps import LogFilesDep, MonitorDep, OptionalApplianceId
 from energymon.api.errors import error_responses
 from energymon.api.gzipped import accepts_gzip, json_response
 from energymon.api.historical import HistoricalAnswers
+from energymon.api.memo import remembered
 from energymon.api.routes import text_responses
 from energymon.api.schemas import HistoricalResponse
 
@@ -31,7 +32,7 @@ def _attachment(chunks: Iterator[bytes], media_type: str, filename: str) -> Stre
 @router.get(
     "/historical-data", response_model=HistoricalResponse, responses=error_responses(401, 404)
 )
-def historical_data(
+async def historical_data(
     request: Request,
     monitor: MonitorDep,
     days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="Local days, today included")] = 7,
@@ -42,7 +43,12 @@ def historical_data(
     The JSON is HistoricalResponse's, written by api.historical, which keeps its settled part.
     """
     answers: HistoricalAnswers = request.app.state.historical_answers
-    return json_response(answers.body(monitor.queries, days, appliance_id, accepts_gzip(request)))
+    queries, gzip = monitor.queries, accepts_gzip(request)
+    key = ("historical", days, appliance_id, gzip)
+    body = await remembered(
+        request, queries, key, lambda: answers.body(queries, days, appliance_id, gzip)
+    )
+    return json_response(body)
 
 
 @router.get(
