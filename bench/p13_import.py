@@ -110,7 +110,13 @@ def run(ctx: Context) -> list[Figure]:
     note = f"{rows:,} rows ({size_mb:.0f} MB) in {first_s:.1f} s; load {load_first}"
     return [
         Figure(
-            "P13", "import seed CSV log, rows/s", rows / first_s, "rows/s", TARGET_ROWS_PER_S, note
+            "P13",
+            "import seed CSV log, rows/s",
+            rows / first_s,
+            "rows/s",
+            # An hour's log (smoke) takes about as long as the command's start: no verdict.
+            None if ctx.smoke else TARGET_ROWS_PER_S,
+            note,
         ),
         Figure(
             "P13",
