@@ -10,6 +10,7 @@ import pytest
 import starlette
 
 from energymon.api.deps import context_of
+from energymon.api.memo import AnswerMemo
 from energymon.domain.model import Reading
 from energymon.storage.base import StorageError
 from energymon.storage.memory import MemoryStore
@@ -133,3 +134,35 @@ def test_stream_client_is_unsubscribed_when_it_leaves(in_process: InProcess) -> 
         assert streams.client_count == 1
     assert json.loads(data.removeprefix("data: "))["applianceId"] in {1, 2, 3}
     wait_until(lambda: streams.client_count == 0, what="the stream to close")
+
+
+def test_a_question_asked_again_is_given_again_until_the_store_changes(
+    in_process: InProcess,
+) -> None:
+    """With nothing recorded between, a repeated question is written once; `no-cache` writes it
+    afresh; a reading stored meanwhile is in the very next answer."""
+    memo = AnswerMemo(clock=lambda: 0.0)  # never too old: only the store's changes count
+    in_process.client.app.state.answer_memo = memo  # type: ignore[attr-defined]
+    params = {"applianceId": 1, "limit": 5}
+    wait_until(lambda: len(in_process.client.get("/energy/history", params=params).json()["data"]))
+    in_process.bus.gate.clear()  # the sampler waits on the bus: nothing is recorded meanwhile
+    assert in_process.bus.waiting.wait(10.0)
+    try:
+
+        def ask(**headers: str) -> list[dict[str, object]]:
+            response = in_process.client.get("/energy/history", params=params, headers=headers)
+            data: list[dict[str, object]] = response.json()["data"]
+            return data
+
+        first = ask()
+        written = memo.written
+        assert ask() == first
+        assert memo.written == written
+        assert ask(**{"Cache-Control": "no-cache"}) == first
+        assert memo.written == written + 1
+        later_ms = round(in_process.clock.time() * 1000) + 60_000
+        reading = Reading(1, later_ms, 4321.0, 12.0, 360.0, 1.2, 1.0)
+        in_process.monitor.queries.store.append([reading])
+        assert ask()[-1]["watts"] == 4321.0
+    finally:
+        in_process.bus.gate.set()
