@@ -21,7 +21,7 @@ row parsed and dropped, `days=0`) of what the seed's daily-rotated log holds on 
 day) or of the period so far on average (half a day, 3.5 days, 15.2 days). Rows outside the
 range, which the seed also read, are not counted, and at c=16 the seed's time is still one lone
 request's (it would queue too): each ratio is a lower bound. The table, range × concurrency, is
-printed and written to bench/.cache/p12-sweep[-smoke].md.
+printed and written to bench/results/p12-sweep.md (smoke: bench/.cache/p12-sweep-smoke.md).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from pathlib import Path
 import httpx
 
 from bench import datagen
-from bench.context import Context
+from bench.context import BENCH_DIR, Context
 from bench.loadgen import LoadResult, run_load
 from bench.p4b_seed_csv import seed_historical_data
 from bench.report import Figure, Target, load_average
@@ -259,5 +259,7 @@ def run(ctx: Context) -> list[Figure]:
     )
     table = sweep_table(measured, heading)
     print(table, flush=True)
-    (ctx.cache_dir / f"p12-sweep{'-smoke' if ctx.smoke else ''}.md").write_text(table)
+    # The full run's table sits beside bench/results/latest.md, whose lines hold the same figures.
+    results = ctx.cache_dir if ctx.smoke else BENCH_DIR / "results"
+    (results / f"p12-sweep{'-smoke' if ctx.smoke else ''}.md").write_text(table)
     return figures
