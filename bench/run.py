@@ -8,7 +8,7 @@ run: benchmarks print, they do not gate. A measure that crashes does (exit statu
 Order: in-process measures first, then one server at a time (P10 runs its own Mosquitto for a
 minute of broker flapping); P2 and P7 share the last window
 (P7 needs an undisturbed server for over 5 minutes, P2 five minutes of query load, and both
-mostly wait), so the full run stays within 15 minutes.
+mostly wait), so the full run takes about 18 minutes.
 """
 
 from __future__ import annotations
