@@ -12,6 +12,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
+from operator import attrgetter
 from typing import TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,8 @@ from energymon.storage.tables import Snapshot, Tables
 from energymon.storage.watch import PastWatch
 
 __all__ = ["STORE_DEFAULTS", "BufferedStore", "StoreOptions"]
+
+_stamp_ms = attrgetter("timestamp_ms")
 
 _NO_END_MS = 2**46  # after any reading (year 4200), small enough for SQLite's keys
 
@@ -90,8 +93,10 @@ class BufferedStore:
         """Buffer readings for the next flush (thread-safe, no I/O)."""
         batch = readings if isinstance(readings, list | tuple) else list(readings)
         self._buffer.append(batch)
-        if batch:
-            self.past.touched(min(r.timestamp_ms for r in batch))
+        if len(batch) == 1:  # the sampler's one reading a tick: no generator on its hot path
+            self.past.touched(batch[0].timestamp_ms)
+        elif batch:
+            self.past.touched(min(map(_stamp_ms, batch)))
 
     def record_gap(self, gap: Gap) -> None:
         """Buffer a gap for the next flush."""
