@@ -22,7 +22,9 @@ from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import Response
 
+from energymon.api.gzipped import accepts_gzip, json_response
 from energymon.service.queries import Queries
 
 __all__ = ["MAX_AGE_SECONDS", "AnswerMemo", "remembered", "wants_fresh"]
@@ -133,8 +135,14 @@ class AnswerMemo:
 
 
 async def remembered(
-    request: Request, queries: Queries, key: Hashable, write: Callable[[], bytes]
-) -> bytes:
-    """The body for `key` from the app's memo, written by `write` when none is good."""
+    request: Request, queries: Queries, key: Hashable, write: Callable[[bool], bytes]
+) -> Response:
+    """The JSON answer for `key` (the route's name and parameters) from the app's memo, written
+    by `write` when none is good. `write` gets whether the client takes gzip, which is part of
+    the key."""
     memo: AnswerMemo = request.app.state.answer_memo
-    return await memo.body(key, queries.change_mark(), write, fresh=wants_fresh(request))
+    gzip = accepts_gzip(request)
+    body = await memo.body(
+        (key, gzip), queries.change_mark(), lambda: write(gzip), fresh=wants_fresh(request)
+    )
+    return json_response(body)

@@ -9,7 +9,6 @@ from starlette.responses import Response, StreamingResponse
 
 from energymon.api.deps import ApplianceId, MonitorDep, OptionalApplianceId, StreamsDep
 from energymon.api.errors import error_responses
-from energymon.api.gzipped import accepts_gzip, json_response
 from energymon.api.memo import remembered
 from energymon.api.recent import RecentAnswers
 from energymon.api.routes import text_responses
@@ -45,12 +44,13 @@ async def energy_history(
     Written by api.recent, which keeps each appliance's settled readings encoded.
     """
     answers: RecentAnswers = request.app.state.recent_answers
-    queries, gzip = monitor.queries, accepts_gzip(request)
-    key = ("history", appliance_id, limit, gzip)
-    body = await remembered(
-        request, queries, key, lambda: answers.body(queries, appliance_id, limit, gzip)
+    queries = monitor.queries
+    return await remembered(
+        request,
+        queries,
+        ("history", appliance_id, limit),
+        lambda gzip: answers.body(queries, appliance_id, limit, gzip),
     )
-    return json_response(body)
 
 
 @router.get("/energy/summary", response_model=SummaryOut, responses=error_responses(401, 404))
@@ -65,12 +65,11 @@ async def energy_summary(
     """Energy (kWh) and cost so far in the current period, of one appliance or all."""
     queries = monitor.queries
 
-    def write() -> bytes:
+    def write(gzip: bool) -> bytes:  # short: the app's GZip middleware decides about it
         summary = SummaryOut.of(queries.summary(period, appliance_id))
         return summary.model_dump_json(by_alias=True).encode()
 
-    body = await remembered(request, queries, ("summary", period, appliance_id), write)
-    return json_response(body)
+    return await remembered(request, queries, ("summary", period, appliance_id), write)
 
 
 @router.get(

@@ -10,7 +10,6 @@ from starlette.responses import Response, StreamingResponse
 
 from energymon.api.deps import LogFilesDep, MonitorDep, OptionalApplianceId
 from energymon.api.errors import error_responses
-from energymon.api.gzipped import accepts_gzip, json_response
 from energymon.api.historical import HistoricalAnswers
 from energymon.api.memo import remembered
 from energymon.api.routes import text_responses
@@ -43,12 +42,13 @@ async def historical_data(
     The JSON is HistoricalResponse's, written by api.historical, which keeps its settled part.
     """
     answers: HistoricalAnswers = request.app.state.historical_answers
-    queries, gzip = monitor.queries, accepts_gzip(request)
-    key = ("historical", days, appliance_id, gzip)
-    body = await remembered(
-        request, queries, key, lambda: answers.body(queries, days, appliance_id, gzip)
+    queries = monitor.queries
+    return await remembered(
+        request,
+        queries,
+        ("historical", days, appliance_id),
+        lambda gzip: answers.body(queries, days, appliance_id, gzip),
     )
-    return json_response(body)
 
 
 @router.get(
